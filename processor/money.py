@@ -1,0 +1,103 @@
+"""Money: integer fen inside, Decimal for rates, one rounding rule.
+
+Every amount the engine handles is an ``int`` number of fen (分). Rates are ``Decimal``.
+A product of a rate and an amount is a ``Decimal`` number of fen and becomes money again only
+through :func:`round_fen` — the one place where rounding happens (half-up, to the fen).
+"""
+from __future__ import annotations
+
+import math
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from .errors import InputError
+
+FEN_PER_YUAN = 100
+_ONE = Decimal(1)
+
+
+def round_fen(value: Decimal | int) -> int:
+    """THE rounding rule: a Decimal number of fen → int fen, half-up (四舍五入到分)."""
+    if isinstance(value, int):
+        return value
+    return int(value.quantize(_ONE, rounding=ROUND_HALF_UP))
+
+
+def yuan_to_fen(value: Decimal | int | str) -> int:
+    """Exact yuan (Decimal, int or a decimal string) → fen, half-up to the fen."""
+    if isinstance(value, str):
+        value = Decimal(value)
+    return round_fen(Decimal(value) * FEN_PER_YUAN)
+
+
+def fen_to_yuan(fen: int) -> Decimal:
+    """int fen → Decimal yuan with two places (for output cells and messages)."""
+    return (Decimal(fen) / FEN_PER_YUAN).quantize(Decimal("0.01"))
+
+
+def format_yuan(fen: int) -> str:
+    """int fen → '12,345.67' (for traces and messages)."""
+    return f"{fen_to_yuan(fen):,.2f}"
+
+
+_NUMBER_TEXT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+def parse_amount(value, what: str = "金额", allow_negative: bool = False) -> int:
+    """A money value as Excel or an export hands it over → int fen.
+
+    Accepts int, float (Excel's numbers; converted through ``repr`` so 0.1 stays 0.1),
+    Decimal, and numbers stored as text ('1,234.50', ' 12 ', '１２３', '123元').
+    ``None`` and '' are not amounts: callers decide what an empty cell means.
+    Raises :class:`InputError` with a Chinese message on anything else.
+    """
+    if isinstance(value, bool):
+        raise InputError(f"{what}不是数字：{value}")
+    if isinstance(value, int):
+        dec = Decimal(value)
+    elif isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            raise InputError(f"{what}不是有效数字")
+        dec = Decimal(repr(value))
+    elif isinstance(value, Decimal):
+        dec = value
+    elif isinstance(value, str):
+        text = _normalise_number_text(value)
+        if not _NUMBER_TEXT.match(text):
+            raise InputError(f"{what}不是数字：{value.strip()[:20]}")
+        try:
+            dec = Decimal(text)
+        except InvalidOperation:  # pragma: no cover - guarded by the regex
+            raise InputError(f"{what}不是数字：{value.strip()[:20]}") from None
+    else:
+        raise InputError(f"{what}不是数字：{value!r}"[:60])
+    if not dec.is_finite():
+        raise InputError(f"{what}不是有效数字")
+    fen = round_fen(dec * FEN_PER_YUAN)
+    if fen < 0 and not allow_negative:
+        raise InputError(f"{what}不能为负数：{fen_to_yuan(fen)}")
+    return fen
+
+
+def _normalise_number_text(text: str) -> str:
+    # full-width digits and punctuation → ASCII; drop thousands separators, spaces and a unit.
+    text = text.strip().translate(_FULLWIDTH)
+    text = text.replace(",", "").replace(" ", "").replace("\u00a0", "")
+    for unit in ("元", "￥", "¥"):
+        text = text.replace(unit, "")
+    return text
+
+
+_FULLWIDTH = str.maketrans("０１２３４５６７８９．－＋，", "0123456789.-+,")
+
+
+def parse_rate(value: str | int | Decimal) -> Decimal:
+    """'75%' / '0.75' / Decimal → Decimal fraction. Used by the policy loader only."""
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, int):
+        return Decimal(value)
+    text = str(value).strip()
+    if text.endswith("%"):
+        return Decimal(text[:-1]) / 100
+    return Decimal(text)
