@@ -1,0 +1,115 @@
+"""Identities (人员类别): canonical names, the aliases clerks and exports use, several in one cell.
+
+A cell may hold several identities separated by 、；;，,/ (or spaces); the person then gets the
+single identity with the highest benefit, never the sum (赣市医保字〔2021〕37号 五(十一),
+龙政办规〔2022〕14号 二(一)1). How "highest" is decided is in :func:`best` below and in the README.
+"""
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+from .book import PolicyView
+from .errors import InputError
+from .trace import Result, Step
+
+ORDINARY = "普通参保人"
+ORDINARY_WORDS = frozenset({"", "普通", "普通参保人", "普通居民", "一般", "一般参保人", "无", "城乡居民", "普通人员"})
+_SEPARATORS = re.compile(r"[、；;，,/／|｜+＋\s]+")
+_FULL = str.maketrans("（）“”", "()\"\"")
+
+
+def _norm(token: str) -> str:
+    return token.strip().translate(_FULL).replace("\"", "")
+
+
+def _alias_index(view: PolicyView) -> dict[str, str]:
+    idx = view.cache.get("alias_index")
+    if idx is None:
+        idx = {}
+        for c in view.categories.values():
+            for a in (c.name, c.label, *c.aliases):
+                idx[_norm(a)] = c.name
+        view.cache["alias_index"] = idx
+    return idx
+
+
+def resolve(view: PolicyView, text) -> tuple[str, ...]:
+    """Cell text → canonical identities in force (``()`` for an ordinary insured person)."""
+    if text is None:
+        return ()
+    if not isinstance(text, str):
+        text = str(text)
+    cached = view.cache.get(("ids", text))
+    if cached is not None:
+        return cached
+    idx = _alias_index(view)
+    found: list[str] = []
+    for token in _SEPARATORS.split(text.strip()):
+        key = _norm(token)
+        if key in ORDINARY_WORDS:
+            continue
+        name = idx.get(key)
+        if name is None:
+            raise InputError(_unknown_message(view, token))
+        if name not in found:
+            found.append(name)
+    result = tuple(found)
+    view.cache[("ids", text)] = result
+    return result
+
+
+def _unknown_message(view: PolicyView, token: str) -> str:
+    region = view.region
+    for doc in region.documents:
+        for c in doc.categories:
+            if _norm(token) in {_norm(a) for a in (c.name, *c.aliases)}:
+                return (f"人员类别“{token[:20]}”在{region.name} {view.on} 无适用政策"
+                        f"（仅见于 {doc.id}，{doc.start}至{doc.end}）")
+    names = "、".join(view.priority)
+    return f"未知人员类别：{token[:20]}（{region.name}可用：{names}；普通参保人留空）"
+
+
+def tags(view: PolicyView, identity: str) -> frozenset[str]:
+    c = view.categories.get(identity)
+    return c.tags | {identity} if c else frozenset()
+
+
+def rank(view: PolicyView, identity: str) -> int:
+    order = view.priority
+    return order.index(identity) if identity in order else len(order)
+
+
+def highest(view: PolicyView, identities: tuple[str, ...]) -> str:
+    """The identity ranked highest by the region's declared order (IDENTITY())."""
+    if not identities:
+        return ORDINARY
+    return min(identities, key=lambda i: rank(view, i))
+
+
+def best(view: PolicyView, identities: tuple[str, ...], compute: Callable[[str], Result],
+         score: Callable[[Result], int] | None = None) -> Result:
+    """Evaluate ``compute`` for each identity and keep the one with the highest amount.
+
+    Highest is decided per benefit: the identity whose amount for *this* computation is largest;
+    equal amounts go to the identity ranked higher in the region's ``priority`` list. One
+    identity's result is returned whole — amounts of different identities are never added.
+    """
+    if not identities:
+        return compute(ORDINARY)
+    if len(identities) == 1:
+        return compute(identities[0])
+    score = score or (lambda r: -1 if r.fen is None else r.fen)
+    ordered = sorted(identities, key=lambda i: rank(view, i))
+    results = [compute(i) for i in ordered]
+    winner = max(range(len(results)), key=lambda k: (score(results[k]), -k))
+    chosen = results[winner]
+    cite = multi_identity_citation(view)
+    note = Step(f"多重身份 {'、'.join(ordered)}：取待遇最高的“{chosen.identity}”，不叠加享受", cite)
+    return chosen.with_steps(before=(note,))
+
+
+def multi_identity_citation(view: PolicyView):
+    from .book import Citation
+    rule = view.region.multi_identity
+    return Citation(rule["doc"], rule["clause"]) if rule else None

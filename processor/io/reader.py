@@ -1,0 +1,190 @@
+"""Read a settlement export (.xlsx/.xlsm via python-calamine, or .csv) into raw rows.
+
+Values are returned as the reader gives them (strings stripped, numbers, dates); parsing amounts,
+dates and codes is the callers' job. Every data row below the header ends up in exactly one of
+``ExportTable.rows`` and ``ExportTable.skipped``.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from ..errors import FileError
+from .headers import find_header_row
+from .safety import LEGACY_SUFFIXES, MAX_UNCOMPRESSED_BYTES, check_xlsx, legacy_format_message
+
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
+CSV_ENCODINGS = (("utf-8-sig", "UTF-8"), ("gb18030", "GB18030（含 GBK）"))
+HEADER_SCAN_ROWS = 30
+BLANK = "空行"
+TOTAL = "合计行，不是结算记录"
+REPEATED_HEADER = "重复的表头行"
+_TOTAL_PREFIXES = ("合计", "总计", "小计")
+_TOTAL_KEYS = ("name", "id_number", "settlement_id")
+
+
+@dataclass
+class RawRow:
+    source_row: int  # 1-based row number as the user sees it in the sheet / CSV line number
+    values: dict[str, object]  # canonical key → raw value; None for an empty cell
+
+
+@dataclass
+class ExportTable:
+    path: Path
+    sheet: str | None  # None for CSV
+    header_row: int  # 1-based
+    mapping: dict[int, str]  # 0-based column index → canonical key
+    unknown_headers: list[str]
+    rows: list[RawRow] = field(default_factory=list)
+    skipped: list[tuple[int, str]] = field(default_factory=list)  # (source row, reason)
+
+
+def read_export(path: str | Path, sheet: str | None = None) -> ExportTable:
+    """Read a platform/bureau settlement export. Raises :class:`FileError` for whole-file problems."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in LEGACY_SUFFIXES:
+        raise FileError(legacy_format_message(suffix))
+    if not path.is_file():
+        raise FileError(f"找不到输入文件：{path}")
+    if suffix in XLSX_SUFFIXES:
+        sheet, grid = _read_xlsx(path, sheet)
+        numbers: Sequence[int] = range(1, len(grid) + 1)
+    elif suffix == ".csv":
+        grid, numbers = _read_csv(path)
+        sheet = None
+    else:
+        raise FileError(f"不支持的文件类型“{suffix or '无扩展名'}”：请提供 .xlsx 或 CSV（UTF-8）文件")
+    return _build_table(path, sheet, grid, numbers)
+
+
+# --- readers ---------------------------------------------------------------------------------
+
+def _read_xlsx(path: Path, sheet: str | None) -> tuple[str, list[list[object]]]:
+    check_xlsx(path)  # before calamine sees a single byte
+    from python_calamine import CalamineError, CalamineWorkbook, PasswordError
+
+    try:
+        with CalamineWorkbook.from_path(str(path)) as book:
+            name = sheet if sheet is not None else _first_visible_sheet(book)
+            if name not in book.sheet_names:
+                listed = "、".join(book.sheet_names)
+                raise FileError(f"找不到工作表「{name}」，文件中的工作表有：{listed}")
+            # skip_empty_area=False keeps row/column indices equal to the sheet's (A1 = 0, 0).
+            grid = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    except PasswordError:
+        raise FileError("文件设有密码，请在 Excel 中取消密码并另存为 .xlsx 后再导入") from None
+    except CalamineError:
+        # calamine's message may quote cell contents: keep it out of the user message.
+        raise FileError("无法读取 xlsx 文件：文件已损坏或格式不正确，请在 Excel 中打开并另存后再导入") from None
+    return name, grid
+
+
+def _first_visible_sheet(book) -> str:
+    from python_calamine import SheetTypeEnum, SheetVisibleEnum
+
+    for meta in book.sheets_metadata:
+        if meta.visible == SheetVisibleEnum.Visible and meta.typ == SheetTypeEnum.WorkSheet:
+            return meta.name
+    raise FileError("xlsx 文件中没有可见的工作表")
+
+
+def _read_csv(path: Path) -> tuple[list[list[str]], list[int]]:
+    if path.stat().st_size > MAX_UNCOMPRESSED_BYTES:
+        raise FileError("CSV 文件过大（超过 1 GB），请按月份拆分后再导入")
+    data = path.read_bytes()
+    text = _decode(data)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    grid: list[list[str]] = []
+    numbers: list[int] = []
+    line = 0
+    try:
+        for record in reader:
+            numbers.append(line + 1)  # the line the record starts on
+            grid.append(record)
+            line = reader.line_num
+    except csv.Error:
+        raise FileError(f"CSV 文件第{line + 1}行格式错误（引号不配对或含有非法字符），请检查后再导入") from None
+    return grid, numbers
+
+
+def _decode(data: bytes) -> str:
+    for codec, _shown in CSV_ENCODINGS:
+        try:
+            return data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+    tried = "、".join(shown for _codec, shown in CSV_ENCODINGS)
+    raise FileError(f"无法识别 CSV 文件的编码（已尝试 {tried}），请在 Excel 中另存为 CSV（UTF-8）后再导入")
+
+
+# --- rows ------------------------------------------------------------------------------------
+
+def _build_table(path: Path, sheet: str | None, grid: list, numbers: Sequence[int]) -> ExportTable:
+    start = next((i for i, row in enumerate(grid) if not _is_blank(row)), 0)
+    offset, mapping, unknown = find_header_row(grid[start:], scan=HEADER_SCAN_ROWS)
+    header_index = start + offset
+    table = ExportTable(path, sheet, numbers[header_index], mapping, unknown)
+
+    columns = sorted(mapping.items())
+    total_cols = [col for col, key in columns if key in _TOTAL_KEYS]
+    header = grid[header_index]
+    header_texts = [(col, str(header[col]).strip()) for col, _key in columns[:3]]
+    rows, skipped = table.rows, table.skipped
+    for index in range(header_index + 1, len(grid)):
+        row = grid[index]
+        number = numbers[index]
+        if _is_blank(row):
+            skipped.append((number, BLANK))
+        elif _is_total(row, total_cols):
+            skipped.append((number, TOTAL))
+        elif _is_repeated_header(row, header_texts):
+            skipped.append((number, REPEATED_HEADER))
+        else:
+            width = len(row)
+            values = {}
+            for col, key in columns:
+                value = row[col] if col < width else None
+                if value.__class__ is str:
+                    value = value.strip() or None
+                values[key] = value
+            rows.append(RawRow(number, values))
+    return table
+
+
+def _is_blank(row: Iterable[object]) -> bool:
+    for cell in row:
+        if cell.__class__ is str:
+            if cell and not cell.isspace():
+                return False
+        elif cell is not None:
+            return False
+    return True
+
+
+def _is_total(row: Sequence[object], total_cols: list[int]) -> bool:
+    first = next((c for c in row if c is not None and not (c.__class__ is str and c.isspace()) and c != ""), None)
+    if _starts_with_total(first):
+        return True
+    width = len(row)
+    return any(col < width and _starts_with_total(row[col]) for col in total_cols)
+
+
+def _starts_with_total(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    return "".join(value.split()).startswith(_TOTAL_PREFIXES)
+
+
+def _is_repeated_header(row: Sequence[object], header_texts: list[tuple[int, str]]) -> bool:
+    """The header repeated further down (exports pasted page by page): first 3 known columns."""
+    width = len(row)
+    for col, text in header_texts:
+        cell = row[col] if col < width else None
+        if not isinstance(cell, str) or cell.strip() != text:
+            return False
+    return True

@@ -1,0 +1,340 @@
+"""Safety checks an xlsx must pass before any parser (calamine, openpyxl) touches it.
+
+Measured on this machine (see shared reference): a small xlsx whose one cell inflates to 300 MB
+is read whole by every reader, and a 5 KB xlsx holding cells A1 and XFD1048576 makes calamine
+allocate 512 GiB and abort the whole process (SIGABRT, not catchable). So, before parsing:
+
+1. the file must be a zip; the declared uncompressed sizes are summed and the ratio of every
+   member is checked (zip bomb);
+2. every member is inflated by us, streaming and bounded by its declared size, so a member that
+   lies about its size is caught too;
+3. each worksheet's ``<dimension ref>`` and its real largest cell reference are compared with a
+   grid limit, because calamine allocates a dense grid from A1 to the largest cell.
+
+Worksheet XML is scanned with regular expressions over bounded chunks (fast); only when the
+regex pass cannot vouch for every ``<c>`` element (cells without ``r``, odd markup) is the sheet
+walked again with a defusedxml streaming parser that mirrors calamine's cell positioning.
+"""
+from __future__ import annotations
+
+import re
+import struct
+import zipfile
+import zlib
+from pathlib import Path
+from typing import Iterator
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import DefusedXMLParser, ParseError, fromstring
+
+from ..errors import FileError
+
+MAX_UNCOMPRESSED_BYTES = 1 << 30  # sum of declared member sizes (1 GiB)
+MAX_RATIO = 200  # a member is a bomb if its ratio exceeds this …
+RATIO_MIN_BYTES = 50 * 1024 * 1024  # … and it inflates to more than this
+MAX_GRID_CELLS = 50_000_000  # rows × columns calamine would allocate (counted from A1)
+MAX_MEMBERS = 10_000
+MAX_TAG_BYTES = 4 * 1024 * 1024  # longest stretch of worksheet XML without a '<'
+_CHUNK = 1 << 20
+
+LEGACY_SUFFIXES = (".xls", ".xlsb")
+_CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls, or an encrypted xlsx
+_LOCAL_HEADER = struct.Struct("<4sHHHHHIIIHH")
+
+# Regex pass over worksheet XML. Every pattern starts with '<' and cannot contain another '<',
+# so chunks cut just before a '<' never split a match (see _SheetScan.feed).
+_P = rb"(?:[A-Za-z_][\w.-]*:)?"  # optional namespace prefix; calamine matches local names
+_C_TAG = re.compile(rb"<" + _P + rb"c[\s/>]")
+_C_REF = re.compile(
+    rb"<" + _P + rb"c\s[^<>]*?(?<=\s)r\s*=\s*[\"']([A-Za-z]+)([0-9]+)[\"']"
+)
+_DIMENSION = re.compile(rb"<" + _P + rb"dimension\s[^<>]*?(?<=\s)ref\s*=\s*[\"']([^\"'<>]*)[\"']")
+_SHEET_DATA = re.compile(rb"<" + _P + rb"sheetData[\s/>]")
+_REF_TEXT = re.compile(r"^\$?([A-Za-z]+)\$?([0-9]+)$")
+
+
+def check_xlsx(path: str | Path) -> None:
+    """Refuse an xlsx that could exhaust memory or crash a parser. Raises :class:`FileError`."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in LEGACY_SUFFIXES:
+        raise FileError(legacy_format_message(suffix))
+    if not path.is_file():
+        raise FileError(f"找不到输入文件：{path}")
+    if not zipfile.is_zipfile(path):
+        with path.open("rb") as fh:
+            magic = fh.read(len(_CFB_MAGIC))
+        if magic == _CFB_MAGIC:
+            raise FileError(
+                "不是有效的 xlsx 文件：它实际是旧版 .xls 格式或设有打开密码，"
+                "请在 Excel 中取消密码并另存为 .xlsx 或 CSV（UTF-8）后再导入"
+            )
+        raise FileError("不是有效的 xlsx 文件：文件已损坏，或是改了扩展名的其他格式（如 CSV、网页）")
+    try:
+        with zipfile.ZipFile(path) as zf, path.open("rb") as raw:
+            infos = zf.infolist()
+            _check_declared_sizes(infos)
+            names = _sheet_names(zf, infos, raw)
+            for info in infos:
+                if _is_worksheet(info.filename):
+                    _check_sheet(raw, info, names.get(info.filename.lower()))
+                else:
+                    for _ in _inflate(raw, info):
+                        pass
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, struct.error):
+        raise FileError("不是有效的 xlsx 文件：压缩包已损坏") from None
+
+
+def legacy_format_message(suffix: str) -> str:
+    return f"不支持 {suffix} 格式，请在 Excel 中另存为 .xlsx 或 CSV（UTF-8）后再导入"
+
+
+# --- zip level -------------------------------------------------------------------------------
+
+def _check_declared_sizes(infos: list[zipfile.ZipInfo]) -> None:
+    if len(infos) > MAX_MEMBERS:
+        raise FileError(f"xlsx 压缩包内文件数异常（{len(infos)} 个），已拒绝")
+    total = sum(i.file_size for i in infos)
+    if total > MAX_UNCOMPRESSED_BYTES:
+        raise FileError(f"文件解压后过大（声明 {_size(total)}），疑似压缩炸弹，已拒绝")
+    for info in infos:
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > RATIO_MIN_BYTES and ratio > MAX_RATIO:
+            raise FileError(
+                f"文件中的 {info.filename} 压缩比异常（{ratio:.0f} 倍，解压后 {_size(info.file_size)}），"
+                "疑似压缩炸弹，已拒绝"
+            )
+
+
+def _inflate(raw, info: zipfile.ZipInfo) -> Iterator[bytes]:
+    """Yield the member's bytes, inflated by us and never more than its declared size.
+
+    zipfile would silently stop at the declared size; calamine's zip reader would not, so a
+    member that inflates beyond what it declares is refused here.
+    """
+    if info.flag_bits & 0x1:
+        raise FileError("xlsx 文件中有加密内容，请在 Excel 中取消密码后另存再导入")
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise FileError(f"xlsx 文件使用了不支持的压缩方式（{info.compress_type}），请在 Excel 中另存后再导入")
+    raw.seek(info.header_offset)
+    header = raw.read(_LOCAL_HEADER.size)
+    fields = _LOCAL_HEADER.unpack(header)
+    if fields[0] != b"PK\x03\x04":
+        raise zipfile.BadZipFile("bad local header")
+    raw.seek(info.header_offset + _LOCAL_HEADER.size + fields[9] + fields[10])
+
+    inflater = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
+    left_in, produced, data = info.compress_size, 0, b""
+    while True:
+        if not data and left_in > 0:
+            data = raw.read(min(_CHUNK, left_in))
+            if not data:
+                raise zipfile.BadZipFile("truncated member")
+            left_in -= len(data)
+        if inflater is None:
+            out, data = data, b""
+        else:
+            # Bounded output per call; one byte over the declared size is enough to refuse.
+            out = inflater.decompress(data, _CHUNK)
+            data = inflater.unconsumed_tail
+        produced += len(out)
+        if produced > info.file_size:
+            raise FileError(f"文件中的 {info.filename} 实际解压大小超过声明大小，疑似压缩炸弹，已拒绝")
+        if out:
+            yield out
+        if (inflater is not None and inflater.eof) or (not out and not data and left_in == 0):
+            return
+
+
+def _is_worksheet(name: str) -> bool:
+    # calamine only reads sheets from "xl/worksheets/…" (matched case-insensitively).
+    name = name.replace("\\", "/").lower()
+    return "/worksheets/" in f"/{name}" and not name.endswith(".rels")
+
+
+def _sheet_names(zf: zipfile.ZipFile, infos, raw) -> dict[str, str]:
+    """Map worksheet member names (lower-case) to the sheet names users see, best effort."""
+    try:
+        book = _read_small(zf, infos, raw, "xl/workbook.xml")
+        rels = _read_small(zf, infos, raw, "xl/_rels/workbook.xml.rels")
+        if book is None or rels is None:
+            return {}
+        targets = {}
+        for rel in fromstring(rels):
+            target = rel.get("Target", "").lstrip("/")
+            target = target if target.lower().startswith("xl/") else f"xl/{target}"
+            targets[rel.get("Id")] = target.lower()
+        names = {}
+        for el in fromstring(book).iter():
+            if el.tag.rsplit("}", 1)[-1] != "sheet":
+                continue
+            rid = next((v for k, v in el.attrib.items() if k.rsplit("}", 1)[-1] == "id"), None)
+            if rid in targets:
+                names[targets[rid]] = el.get("name", "")
+        return names
+    except (ParseError, DefusedXmlException, ValueError):
+        return {}
+
+
+def _read_small(zf, infos, raw, name: str, limit: int = 16 * 1024 * 1024) -> bytes | None:
+    info = next((i for i in infos if i.filename.lower() == name), None)
+    if info is None or info.file_size > limit:
+        return None
+    return b"".join(_inflate(raw, info))
+
+
+# --- worksheet level -------------------------------------------------------------------------
+
+class _SheetScan:
+    """Regex pass: declared dimension and largest cell reference of one worksheet."""
+
+    def __init__(self) -> None:
+        self.carry = b""
+        self.dimension: str | None = None
+        self.in_data = False
+        self.max_row = 0
+        self.max_col = 0
+        self.untrusted = False  # a <c> element whose position the regex could not read
+
+    def feed(self, chunk: bytes, final: bool = False) -> None:
+        buf = self.carry + chunk
+        cut = len(buf) if final else buf.rfind(b"<")
+        if cut < 0:  # plain text, no match can start in it
+            self.carry = b""
+            return
+        if cut == 0:  # one unfinished tag (or text after it): wait for the next '<'
+            if len(buf) > MAX_TAG_BYTES:
+                raise _Suspicious()
+            self.carry = buf
+            return
+        piece, self.carry = buf[:cut], buf[cut:]
+        if len(self.carry) > MAX_TAG_BYTES:
+            raise _Suspicious()
+        if not self.in_data:
+            if self.dimension is None:
+                m = _DIMENSION.search(piece)
+                if m:
+                    self.dimension = m.group(1).decode("ascii", "replace")
+            self.in_data = _SHEET_DATA.search(piece) is not None
+        refs = _C_REF.findall(piece)
+        if len(refs) != len(_C_TAG.findall(piece)):
+            self.untrusted = True
+        if refs:
+            letters, digits = zip(*refs)
+            self.max_col = max(self.max_col, max(_col_number(c.decode()) for c in set(letters)))
+            self.max_row = max(self.max_row, max(int(d) for d in set(digits)))
+
+
+class _Suspicious(Exception):
+    pass
+
+
+class _ExactScan:
+    """defusedxml target mirroring calamine: positions of <c> with or without ``r``."""
+
+    def __init__(self) -> None:
+        self.row = 0  # 0-based, like calamine
+        self.col = 0
+        self.max_row = 0  # 1-based extents
+        self.max_col = 0
+
+    def start(self, tag, attrib):
+        local = tag.rsplit("}", 1)[-1]
+        if local == "row":
+            ref = attrib.get("r")
+            if ref is not None:
+                digits = ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+                self.row = int(digits) - 1 if digits.isdigit() and int(digits) > 0 else self.row
+        elif local == "c":
+            ref = attrib.get("r")
+            if ref is not None:
+                m = _REF_TEXT.match(ref)
+                if m is None:
+                    return  # calamine fails on such a reference: an error, not a crash
+                row, self.col = int(m.group(2)) - 1, _col_number(m.group(1)) - 1
+            else:
+                row = self.row
+            self.max_row = max(self.max_row, row + 1)
+            self.max_col = max(self.max_col, self.col + 1)
+
+    def end(self, tag):
+        local = tag.rsplit("}", 1)[-1]
+        if local == "row":
+            self.row += 1
+            self.col = 0
+        elif local == "c":
+            self.col += 1
+
+    def data(self, _text):
+        pass
+
+    def close(self):
+        return None
+
+
+def _check_sheet(raw, info: zipfile.ZipInfo, sheet_name: str | None) -> None:
+    label = f"工作表「{sheet_name}」" if sheet_name else f"工作表 {info.filename}"
+    scan = _SheetScan()
+    try:
+        for chunk in _inflate(raw, info):
+            scan.feed(chunk)
+        scan.feed(b"", final=True)
+    except _Suspicious:
+        raise FileError(f"{label}的 XML 结构异常（超长标签），已拒绝") from None
+
+    if scan.dimension:
+        rows, cols = _dimension_extent(scan.dimension)
+        if rows * cols > MAX_GRID_CELLS:
+            raise FileError(_grid_message(label, f"声明的数据区域 {scan.dimension[:40]}", rows, cols))
+
+    max_row, max_col = scan.max_row, scan.max_col
+    if scan.untrusted:
+        exact = _ExactScan()
+        parser = DefusedXMLParser(target=exact)
+        try:
+            for chunk in _inflate(raw, info):
+                parser.feed(chunk)
+            parser.close()
+        except (ParseError, DefusedXmlException):
+            raise FileError(f"{label}的 XML 无法解析或含有不安全的内容，已拒绝") from None
+        max_row, max_col = max(max_row, exact.max_row), max(max_col, exact.max_col)
+    if max_row * max_col > MAX_GRID_CELLS:
+        ref = f"A1:{_col_letters(max_col)}{max_row}"
+        raise FileError(_grid_message(label, f"实际使用区域 {ref}", max_row, max_col))
+
+
+def _grid_message(label: str, what: str, rows: int, cols: int) -> str:
+    return (
+        f"{label}{what}过大（{rows} 行 × {cols} 列），读取会耗尽内存甚至使程序崩溃，已拒绝。"
+        "请在 Excel 中删除数据下方和右侧的多余行列后另存，再导入"
+    )
+
+
+def _dimension_extent(ref: str) -> tuple[int, int]:
+    """'A1:XFD1048576' → (rows, cols) counted from A1; (0, 0) when unreadable."""
+    m = _REF_TEXT.match(ref.split(":")[-1].strip())
+    if m is None:
+        return 0, 0
+    return int(m.group(2)), _col_number(m.group(1))
+
+
+def _col_number(letters: str) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + (ord(ch) - 64)
+    return n
+
+
+def _col_letters(n: int) -> str:
+    out = ""
+    while n > 0:
+        n, rem = divmod(n - 1, 26)
+        out = chr(65 + rem) + out
+    return out or "A"
+
+
+def _size(n: int) -> str:
+    for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n} 字节"

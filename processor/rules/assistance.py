@@ -1,0 +1,108 @@
+"""医疗救助 — a share of the in-policy self-pay left after 基本医保 and 大病保险: annual threshold on the
+year's cumulative self-pay, rate per identity and kind, one annual cap shared by every kind.
+
+赣州 赣市医保字〔2021〕37号 二(三)3(1)–(3), referral 四(八); 西秀 区医保发〔2021〕40号 一(四);
+龙岩 龙政办规〔2022〕14号 二(四)1–3; 阳城 阳医保发〔2022〕2号 四 (90% top-up), 五 (outpatient), 六 (目录外 85%).
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ..errors import InputError, PolicyNotInForce
+from ..money import format_yuan, round_fen
+from ..trace import Result, Step
+from .common import Ctx, above_line, pct, within_cap
+
+KINDS = ("住院", "门诊慢特病", "门诊特药", "住院目录外")
+KIND_ALIASES = {
+    "住院": "住院", "普通住院": "住院", "住院治疗": "住院", "": "住院",
+    "门诊慢特病": "门诊慢特病", "门诊慢性病": "门诊慢特病", "门诊特殊慢性病": "门诊慢特病", "门诊特殊病种": "门诊慢特病",
+    "慢特病": "门诊慢特病", "门诊慢病": "门诊慢特病", "门特": "门诊慢特病", "特殊门诊": "门诊慢特病",
+    "I类门诊特殊慢性病": "门诊慢特病", "II类门诊特殊慢性病": "门诊慢特病", "门诊两病": "门诊慢特病",
+    "门诊特药": "门诊特药", "特药": "门诊特药", "门诊特殊药品": "门诊特药",
+    "住院目录外": "住院目录外", "目录外": "住院目录外", "目录外住院": "住院目录外",
+}
+
+
+def normalise_kind(text) -> str:
+    key = "" if text is None else str(text).strip().replace(" ", "")
+    kind = KIND_ALIASES.get(key)
+    if kind is None:
+        raise InputError(f"未知医疗类别：{key[:20]}（可用：住院、门诊慢特病、门诊特药、住院目录外）")
+    return kind
+
+
+def assistance(ctx: Ctx, identity: str, selfpay: int, ytd_selfpay: int = 0, ytd_assist: int = 0,
+               kind: str = "住院", referral: bool = True, stay_total: int | None = None,
+               in_province: bool = True) -> Result:
+    view = ctx.view
+    kinds = view.require("assistance.kinds", "医疗救助")
+    if kind not in kinds.value:
+        raise PolicyNotInForce(f"{ctx.region}的政策未规定{kind}医疗救助（可用：{'、'.join(kinds.value)}）")
+    steps: list[Step] = []
+    p_rate = view.get(f"assistance.rate.{kind}.{identity}")
+    if p_rate is None:
+        return Result(0, identity, (Step(f"{identity}不属于{kind}医疗救助对象：救助 0 元", kinds.citation),))
+    need = view.get("assistance.referral_required")
+    if need is not None and need.value and not referral:
+        return Result(0, identity, (Step("未按规定转诊：不予医疗救助", need.citation),))
+    if kind == "住院目录外" and not in_province:
+        return Result(0, identity, (Step("省外住院目录外费用不予救助", p_rate.citation),))
+    rate = ctx.rate(p_rate, steps=steps)
+    p_cap = view.require(f"assistance.cap.{identity}", f"{identity}的医疗救助年度限额")
+    cap = ctx.money(p_cap, steps=steps, label="年度救助限额（住院与门诊共用）")
+    if kind == "住院目录外":
+        # 六: out-of-catalog costs within the hospital's control share — no threshold, outside the
+        # in-policy self-pay accumulation, inside the shared cap.
+        eligible = selfpay
+        steps.append(Step(f"目录外控制比例内费用 {format_yuan(selfpay)} 元", p_rate.citation))
+    else:
+        p_thr = view.get(f"assistance.threshold.{identity}")
+        threshold = ctx.money(p_thr, steps=steps, label="年度起付标准") if p_thr is not None else 0
+        eligible = above_line(ytd_selfpay, selfpay, threshold)
+        steps.append(Step(f"年度累计个人自付：此前 {format_yuan(ytd_selfpay)} + 本次 {format_yuan(selfpay)}"
+                          f"；超过起付标准 {format_yuan(threshold)} 的本次部分 {format_yuan(eligible)} 元"))
+    raw = round_fen(eligible * rate)
+    steps.append(Step(f"{identity}{kind}救助：{format_yuan(eligible)} × {pct(rate)} = {format_yuan(raw)} 元",
+                      p_rate.citation))
+    raw = _topup(ctx, identity, kind, selfpay, raw, stay_total, in_province, steps)
+    pay = within_cap(raw, cap, ytd_assist, "医疗救助")
+    if pay < raw:
+        steps.append(Step(f"年度限额剩余 {format_yuan(cap - ytd_assist)} 元：本次按限额支付", p_cap.citation))
+    steps.append(Step(f"本次医疗救助 {format_yuan(pay)} 元"))
+    return Result(pay, identity, tuple(steps))
+
+
+def _topup(ctx: Ctx, identity, kind, selfpay, raw, stay_total, in_province, steps) -> int:
+    p = ctx.view.get(f"assistance.topup.{identity}")
+    if p is None or p.value["kind"] != kind:
+        return raw
+    if p.value["in_province"] and not in_province:
+        steps.append(Step("省外住院：不适用综合支付比例兜底", p.citation))
+        return raw
+    if stay_total is None:
+        raise InputError(f"{ctx.region}{identity}住院救助需填写本次目录内（政策范围内）费用，"
+                         f"用于{pct(p.value['target'])}综合支付比例兜底（{p.citation}）")
+    if stay_total < selfpay:
+        raise InputError("本次目录内费用不能小于个人自付")
+    target = p.value["target"]
+    # combined ratio = (stay_total − selfpay + assistance) / stay_total ≥ target
+    needed = round_fen(selfpay - stay_total * (Decimal(1) - target))
+    if needed > raw:
+        steps.append(Step(f"综合支付比例兜底到 {pct(target)}：{format_yuan(selfpay)} − {format_yuan(stay_total)} × "
+                          f"{pct(Decimal(1) - target)} = {format_yuan(needed)} 元", p.citation))
+        return needed
+    steps.append(Step(f"综合支付比例已达 {pct(target)}，无需兜底", p.citation))
+    return raw
+
+
+def out_of_catalog_within_share(ctx: Ctx, out_of_catalog: int, total_cost: int, hospital_class: str) -> tuple[int, Step]:
+    """六: the part of a stay's out-of-catalog cost within the hospital class's control share."""
+    p = ctx.view.require("assistance.out_of_catalog_share", "目录外费用控制比例")
+    share = p.value.get(str(hospital_class).strip())
+    if share is None:
+        raise InputError(f"未知医疗机构收费类别：{str(hospital_class)[:20]}（可用：{'、'.join(p.value)}）")
+    limit = round_fen(total_cost * share)
+    within = min(out_of_catalog, limit)
+    return within, Step(f"目录外费用 {format_yuan(out_of_catalog)}，控制比例 {pct(share)} × 总费用 "
+                        f"{format_yuan(total_cost)} = {format_yuan(limit)}，计入救助 {format_yuan(within)} 元", p.citation)

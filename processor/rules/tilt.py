@@ -1,0 +1,45 @@
+"""倾斜救助 — after the three tiers, a share of the year's remaining in-policy self-pay above a line.
+
+赣州 赣市医保字〔2021〕37号 二(三)3(4) (75% above 100% of the previous-year income, cap 50,000;
+referral 四(八)). 龙岩 龙政办规〔2022〕14号 二(五) and 阳城 阳医保发〔2022〕2号 四: by application, no
+amount. 西秀 区医保发〔2021〕40号: not provided.
+"""
+from __future__ import annotations
+
+from ..errors import PolicyNotInForce
+from ..money import format_yuan, round_fen
+from ..trace import Result, Step
+from .common import Ctx, above_line, pct, within_cap
+
+ON_APPLICATION = "依申请"
+
+
+def tilt(ctx: Ctx, identity: str, remaining: int, ytd_remaining: int = 0, ytd_tilt: int = 0,
+         referral: bool = True) -> Result:
+    view = ctx.view
+    mode = view.get("tilt.mode")
+    if mode is None or mode.value == "undefined":
+        cite = f"（{mode.citation.doc}）" if mode else ""
+        raise PolicyNotInForce(f"{ctx.region}的政策未规定倾斜救助{cite}")
+    if mode.value == "on_application":
+        return Result(None, identity, (Step("倾斜救助依申请办理，文件未规定计算标准", mode.citation),), ON_APPLICATION)
+    groups = view.require("tilt.groups", "倾斜救助对象")
+    if identity not in groups.value:
+        return Result(0, identity, (Step(f"{identity}不属于倾斜救助对象：0 元", groups.citation),))
+    need = view.get("tilt.referral_required")
+    if need is not None and need.value and not referral:
+        return Result(0, identity, (Step("未按规定转诊：不享受倾斜救助", need.citation),))
+    steps: list[Step] = []
+    p_line, p_rate, p_cap = (view.require(k, "倾斜救助") for k in ("tilt.line", "tilt.rate", "tilt.cap"))
+    line = ctx.money(p_line, steps=steps, label="倾斜救助起点")
+    cap = ctx.money(p_cap, steps=steps, label="倾斜救助年度限额")
+    eligible = above_line(ytd_remaining, remaining, line)
+    raw = round_fen(eligible * p_rate.value)
+    steps.append(Step(f"三重制度后年度累计自付：此前 {format_yuan(ytd_remaining)} + 本次 {format_yuan(remaining)}；"
+                      f"超过起点的本次部分 {format_yuan(eligible)} × {pct(p_rate.value)} = {format_yuan(raw)} 元",
+                      p_rate.citation))
+    pay = within_cap(raw, cap, ytd_tilt, "倾斜救助")
+    if pay < raw:
+        steps.append(Step(f"年度限额剩余 {format_yuan(cap - ytd_tilt)} 元：本次按限额支付", p_cap.citation))
+    steps.append(Step(f"本次倾斜救助 {format_yuan(pay)} 元"))
+    return Result(pay, identity, tuple(steps))
