@@ -1,0 +1,205 @@
+"""The Excel functions. Thin: parse the cell values, call the engine, format the answer.
+
+Every function returns a number (yuan, half-up to the fen), a text answer, or a message
+starting with ``#`` — never a traceback and never a silent 0. ``*_EXPLAIN`` return one step per
+line (a column that spills in Excel; a list of strings in Python), each line short enough for
+the classic add-in's 255-character limit.
+
+Settings (the figures the documents leave to the bureau) come from, in order: the file named by
+the environment variable ``YIBAO_SETTINGS``; ``yibao_settings.toml`` next to the calling workbook;
+``yibao_settings.toml`` in the current folder. Without one, a function that needs a setting says
+which one.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import os
+from pathlib import Path
+
+import xlwings as xw
+
+from processor.engine import Engine
+from processor.errors import YibaoError
+from processor.money import fen_to_yuan
+from processor.settings import load_settings
+
+from . import inputs as arg
+
+log = logging.getLogger("yibao.udf")
+SETTINGS_FILE = "yibao_settings.toml"
+MAX_CELL_TEXT = 250
+
+_engines: dict[tuple, Engine] = {}
+
+
+def _settings_path() -> Path | None:
+    env = os.environ.get("YIBAO_SETTINGS")
+    if env:
+        return Path(env)
+    try:  # only inside Excel: the calling workbook's folder
+        caller = xw.Book.caller()
+        p = Path(caller.fullname).parent / SETTINGS_FILE
+        if p.exists():
+            return p
+    except Exception:
+        pass
+    p = Path.cwd() / SETTINGS_FILE
+    return p if p.exists() else None
+
+
+def engine() -> Engine:
+    """The engine, with the policy book loaded once; reloaded only when the settings file changes."""
+    path = _settings_path()
+    stamp = (str(path), path.stat().st_mtime_ns) if path and path.exists() else (None, None)
+    eng = _engines.get(stamp)
+    if eng is None:
+        _engines.clear()
+        eng = Engine(settings=load_settings(path))
+        _engines[stamp] = eng
+    return eng
+
+
+def reload_settings() -> None:
+    _engines.clear()
+
+
+def _message(err: Exception) -> str:
+    if isinstance(err, YibaoError):
+        text = "#" + err.message
+    else:  # a bug, not a bad input: say so briefly, keep the detail in the log (no cell values)
+        log.exception("yibao UDF internal error")
+        text = f"#内部错误：{type(err).__name__}，请联系维护人员"
+    return text if len(text) <= MAX_CELL_TEXT else text[: MAX_CELL_TEXT - 1] + "…"
+
+
+def _cell(fn):
+    """Run a function body; any error becomes a '#…' message in the cell."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except Exception as err:  # noqa: BLE001 - the cell must never show a traceback
+            return _message(err)
+    return wrapper
+
+
+def _explain(fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            result = fn(*args, **kwargs)
+        except Exception as err:  # noqa: BLE001
+            return [_message(err)]
+        lines = [f"适用身份：{result.identity}"] + result.lines()
+        lines.append("结果：" + (f"{fen_to_yuan(result.fen)} 元" if result.fen is not None else (result.text or "无")))
+        return [line if len(line) <= MAX_CELL_TEXT else line[: MAX_CELL_TEXT - 1] + "…" for line in lines]
+    return wrapper
+
+
+def _yuan(result) -> float | str:
+    return float(fen_to_yuan(result.fen)) if result.fen is not None else result.text
+
+
+# ----------------------------------------------------------------------------- computations
+def _assist(category, selfpay, region, ytd_selfpay=None, ytd_assist=None, kind=None, date=None,
+            referral=None, stay_total=None, in_province=None):
+    return engine().assistance(
+        category, region, arg.amount(selfpay, "个人自付金额"), arg.amount(ytd_selfpay, "年度累计个人自付", False),
+        arg.amount(ytd_assist, "年度累计医疗救助", False), arg.kind(kind), arg.when(date),
+        arg.flag(referral, "是否转诊"), arg.optional_amount(stay_total, "本次目录内费用"), arg.flag(in_province, "是否省内"))
+
+
+def _critical(category, amount, region, ytd_amount=None, date=None, referral=None):
+    return engine().critical(category, region, arg.amount(amount, "进入大病保险的费用"),
+                             arg.amount(ytd_amount, "年度累计进入大病的费用", False), arg.when(date),
+                             arg.flag(referral, "是否转诊"))
+
+
+def _subsidy(category, region, year=None):
+    return engine().subsidy(category, region, arg.year(year))
+
+
+def _tilt(category, remaining, region, ytd_remaining=None, ytd_tilt=None, date=None, referral=None):
+    return engine().tilt(category, region, arg.amount(remaining, "三重制度后个人自付"),
+                         arg.amount(ytd_remaining, "年度累计三重制度后个人自付", False),
+                         arg.amount(ytd_tilt, "年度累计倾斜救助", False), arg.when(date), arg.flag(referral, "是否转诊"))
+
+
+# ----------------------------------------------------------------------------- Excel functions
+@xw.func
+@_cell
+def ASSIST(category, selfpay, region, ytd_selfpay=None, ytd_assist=None, kind=None, date=None,
+           referral=None, stay_total=None, in_province=None):
+    """医疗救助：本次救助金额（元）。selfpay = 经基本医保、大病保险后政策范围内个人自付。"""
+    return _yuan(_assist(category, selfpay, region, ytd_selfpay, ytd_assist, kind, date, referral, stay_total,
+                         in_province))
+
+
+@xw.func
+@_cell
+def CRITICAL(category, amount, region, ytd_amount=None, date=None, referral=None):
+    """大病保险：本次支付（元）。amount = 政策范围内费用经基本医保支付后的剩余。"""
+    return _yuan(_critical(category, amount, region, ytd_amount, date, referral))
+
+
+@xw.func
+@_cell
+def SUBSIDY(category, region, year=None):
+    """资助参保：该年度资助金额（元）。"""
+    return _yuan(_subsidy(category, region, year))
+
+
+@xw.func
+@_cell
+def TILT(category, remaining, region, ytd_remaining=None, ytd_tilt=None, date=None, referral=None):
+    """倾斜救助：本次金额（元）；依申请的地区返回“依申请”。"""
+    return _yuan(_tilt(category, remaining, region, ytd_remaining, ytd_tilt, date, referral))
+
+
+@xw.func
+@_cell
+def MONITOR(category, selfpay, region, ytd_selfpay=None, date=None):
+    """监测：应纳入的监测/预警名单名称，未达到时为空。"""
+    return engine().monitor(category, region, arg.amount(selfpay, "本次个人自付"),
+                            arg.amount(ytd_selfpay, "年度累计个人自付", False), arg.when(date)).text
+
+
+@xw.func
+@_cell
+def IDENTITY(categories, region, date=None):
+    """多重身份：待遇最高的一个身份。"""
+    return engine().identity(categories, region, arg.when(date))
+
+
+@xw.func
+@xw.ret(transpose=True)
+@_explain
+def ASSIST_EXPLAIN(category, selfpay, region, ytd_selfpay=None, ytd_assist=None, kind=None, date=None,
+                   referral=None, stay_total=None, in_province=None):
+    """医疗救助的计算过程：每步一行（向下溢出）。"""
+    return _assist(category, selfpay, region, ytd_selfpay, ytd_assist, kind, date, referral, stay_total, in_province)
+
+
+@xw.func
+@xw.ret(transpose=True)
+@_explain
+def CRITICAL_EXPLAIN(category, amount, region, ytd_amount=None, date=None, referral=None):
+    """大病保险的计算过程：每步一行。"""
+    return _critical(category, amount, region, ytd_amount, date, referral)
+
+
+@xw.func
+@xw.ret(transpose=True)
+@_explain
+def SUBSIDY_EXPLAIN(category, region, year=None):
+    """资助参保的计算过程：每步一行。"""
+    return _subsidy(category, region, year)
+
+
+@xw.func
+@xw.ret(transpose=True)
+@_explain
+def TILT_EXPLAIN(category, remaining, region, ytd_remaining=None, ytd_tilt=None, date=None, referral=None):
+    """倾斜救助的计算过程：每步一行。"""
+    return _tilt(category, remaining, region, ytd_remaining, ytd_tilt, date, referral)

@@ -1,0 +1,66 @@
+"""Normalising what Excel hands over: floats, ``None`` for empty cells, numbers stored as text.
+
+On Linux xlwings' decorators run no converter, and on Windows a cell may still hold text, so
+every function normalises its own inputs here. No rule lives in this module.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from processor.dates import parse_date
+from processor.errors import InputError
+from processor.money import parse_amount
+from processor.rules.assistance import normalise_kind
+
+_TRUE = {"是", "y", "yes", "true", "1", "转诊", "已转诊", "按规定转诊", "省内", "√"}
+_FALSE = {"否", "n", "no", "false", "0", "未转诊", "未按规定转诊", "省外", "×"}
+
+
+def amount(value, what: str, required: bool = True) -> int:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise InputError(f"缺少{what}")
+        return 0
+    return parse_amount(value, what)
+
+
+def optional_amount(value, what: str) -> int | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return parse_amount(value, what)
+
+
+def flag(value, what: str, default: bool = True) -> bool:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return default
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        if value in (0, 1):
+            return bool(value)
+        raise InputError(f"{what}应填 是/否")
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise InputError(f"{what}应填 是/否：{str(value)[:10]}")
+
+
+def when(value) -> date:
+    return parse_date(value, "结算日期", default=date.today())
+
+
+def year(value) -> int:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return date.today().year
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer() and 1900 < value < 3000:
+        return int(value)
+    text = str(value).strip().rstrip("年").rstrip("度")
+    if text.isdigit() and len(text) == 4:
+        return int(text)
+    raise InputError(f"年度无效：{str(value)[:10]}（请写 2022）")
+
+
+def kind(value) -> str:
+    return normalise_kind(value)

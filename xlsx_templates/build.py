@@ -1,0 +1,315 @@
+"""Build the ledger templates (台账模板) next to this file.
+
+Run ``python -m xlsx_templates.build``. The generated ``.xlsx`` files are checked in; rebuilding
+gives byte-identical files (fixed document dates and zip timestamps).
+
+Every sheet of a template has header row(s), ONE prototype data row (empty cells that carry the
+styles: "@" text, "#,##0.00" money, "yyyy-mm-dd" dates) and optionally a totals row whose
+formulas sum the prototype row (``=SUM(N5:N5)``). :mod:`processor.io.xlsx_splice` streams the
+data rows in place of the prototype row and widens the totals' ranges.
+
+Importable layout facts (use them instead of hard-coding cell addresses):
+
+- ``LEDGER_COLUMNS[name]``: the data columns of sheet "台账", in order.
+- ``SHEET_COLUMNS[name][sheet]``: the columns of every sheet.
+- ``SHEET_ROWS[sheet]``: ``(prototype_row, totals_row or None)`` (same in both templates).
+- ``INFO_CELLS[name]``: where the title, 填报单位, 所属期 and 制表日期 texts go on "台账".
+- ``COLUMN_KIND[header]``: "text", "money", "date", "int".
+- ``template_path(name)``: the path of the ``.xlsx``.
+"""
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
+
+TEMPLATE_DIR = Path(__file__).resolve().parent
+
+XIXIU = "待遇台账"          # 安顺市西秀区 表三 (区医保发〔2021〕40号 附件3)
+GENERIC = "医疗救助待遇台账"  # 赣州 / 龙岩 / 阳城: the writer overwrites the title text
+
+TITLES = {
+    XIXIU: "安顺市西秀区特殊群体待遇（报销）台账（表三）",
+    GENERIC: "{地区}医疗救助待遇台账",
+}
+
+# (group header or None for a single header merged over rows 3–4, [sub-headers])
+_BASIC = ("基本信息", ["结算ID", "姓名", "证件号码", "镇（街）", "村（居）", "人员类别", "适用身份"])
+_COST = ("费用信息", ["医疗费总额", "政策范围内费用"])
+_PAY = ("三重保障支付", ["基本医保支付", "大病保险", "医疗救助", "倾斜救助"])
+_YEAR = ("年度累计", ["年度累计个人自付", "年度累计医疗救助"])
+_MON = ("监测与依据", ["监测提示", "政策依据"])
+
+LEDGER_GROUPS: dict[str, list[tuple[str | None, list[str]]]] = {
+    XIXIU: [
+        (None, ["序号"]), _BASIC,
+        ("就诊信息", ["医疗类别", "是否转诊", "就诊医疗机构名称", "入院日期", "出院日期", "结算日期"]),
+        _COST, _PAY, (None, ["个人自付"]), _YEAR, _MON,
+    ],
+    GENERIC: [
+        (None, ["序号"]), _BASIC,
+        ("就诊信息", ["医疗类别", "就诊医疗机构名称", "入院日期", "出院日期", "结算日期"]),
+        _COST, _PAY, (None, ["个人自付"]), _YEAR, _MON,
+    ],
+}
+
+LEDGER_COLUMNS: dict[str, list[str]] = {
+    name: [col for _, cols in groups for col in cols] for name, groups in LEDGER_GROUPS.items()
+}
+
+# Columns the totals row sums (per-settlement amounts; the 年度累计 columns are running totals).
+LEDGER_SUM_COLUMNS = ["医疗费总额", "政策范围内费用", "基本医保支付", "大病保险", "医疗救助", "倾斜救助", "个人自付"]
+
+ANOMALY_COLUMNS = ["源行号", "结算ID", "姓名", "原因"]
+BASIS_COLUMNS = ["项目", "取值", "文号", "条款", "说明"]
+SUMMARY_COLUMNS = ["分组方式", "分组", "人次", "医疗费总额", "大病保险", "医疗救助", "倾斜救助", "个人自付"]
+
+SHEET_COLUMNS: dict[str, dict[str, list[str]]] = {
+    name: {"台账": LEDGER_COLUMNS[name], "异常": ANOMALY_COLUMNS, "政策依据": BASIS_COLUMNS,
+           "汇总": SUMMARY_COLUMNS}
+    for name in LEDGER_COLUMNS
+}
+
+# sheet -> (prototype_row, totals_row)
+SHEET_ROWS: dict[str, tuple[int, int | None]] = {
+    "台账": (5, 6),
+    "异常": (2, None),
+    "政策依据": (2, None),
+    "汇总": (2, None),
+}
+LEDGER_HEADER_ROWS = (3, 4)
+
+_MONEY = {"医疗费总额", "政策范围内费用", "基本医保支付", "大病保险", "医疗救助", "倾斜救助", "个人自付",
+          "年度累计个人自付", "年度累计医疗救助"}
+_DATES = {"入院日期", "出院日期", "结算日期"}
+_INTS = {"序号", "源行号", "人次"}
+COLUMN_KIND: dict[str, str] = {}
+for _cols in (*LEDGER_COLUMNS.values(), ANOMALY_COLUMNS, BASIS_COLUMNS, SUMMARY_COLUMNS):
+    for _c in _cols:
+        COLUMN_KIND[_c] = "money" if _c in _MONEY else "date" if _c in _DATES else "int" if _c in _INTS else "text"
+
+_WIDTHS = {
+    "序号": 6, "结算ID": 20, "姓名": 9, "证件号码": 20, "镇（街）": 10, "村（居）": 10, "人员类别": 12,
+    "适用身份": 12, "医疗类别": 10, "是否转诊": 6, "就诊医疗机构名称": 24, "入院日期": 11, "出院日期": 11,
+    "结算日期": 11, "年度累计个人自付": 13, "年度累计医疗救助": 13, "监测提示": 24, "政策依据": 30,
+    "源行号": 8, "原因": 50, "项目": 24, "取值": 16, "文号": 24, "条款": 16, "说明": 40, "分组方式": 12,
+    "分组": 20, "人次": 8,
+}
+_MONEY_WIDTH = 12
+
+
+def _info_cells(ncols: int) -> dict[str, str]:
+    period_col = ncols // 2 - 1
+    date_col = ncols - 4
+    return {
+        "title": "A1",
+        "unit": "A2",
+        "period": f"{get_column_letter(period_col)}2",
+        "date": f"{get_column_letter(date_col)}2",
+    }
+
+
+INFO_CELLS: dict[str, dict[str, str]] = {name: _info_cells(len(cols)) for name, cols in LEDGER_COLUMNS.items()}
+
+
+def template_path(name: str) -> Path:
+    """Path of the template ``name`` (a key of :data:`LEDGER_COLUMNS`)."""
+    if name not in LEDGER_COLUMNS:
+        raise KeyError(name)
+    return TEMPLATE_DIR / f"{name}.xlsx"
+
+
+# ---------------------------------------------------------------------------------------------
+_FONT = "宋体"
+_THIN = Side(style="thin", color="000000")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
+_HEADER_FONT = Font(name=_FONT, size=10, bold=True)
+_BODY_FONT = Font(name=_FONT, size=10)
+_CENTER_WRAP = Alignment(horizontal="center", vertical="center", wrap_text=True)
+_FORMATS = {"text": "@", "money": "#,##0.00", "date": "yyyy-mm-dd", "int": "0"}
+_ALIGN = {
+    "text": Alignment(horizontal="left", vertical="center"),
+    "money": Alignment(horizontal="right", vertical="center"),
+    "date": Alignment(horizontal="center", vertical="center"),
+    "int": Alignment(horizontal="center", vertical="center"),
+}
+
+
+def _header_cell(ws, row: int, col: int, text: str | None) -> None:
+    cell = ws.cell(row=row, column=col, value=text)
+    cell.font = _HEADER_FONT
+    cell.fill = _HEADER_FILL
+    cell.border = _BORDER
+    cell.alignment = _CENTER_WRAP
+
+
+def _prototype_row(ws, row: int, columns: list[str]) -> None:
+    for i, name in enumerate(columns, start=1):
+        kind = COLUMN_KIND[name]
+        cell = ws.cell(row=row, column=i)
+        cell.number_format = _FORMATS[kind]
+        cell.alignment = _ALIGN[kind]
+        cell.font = _BODY_FONT
+        cell.border = _BORDER
+
+
+def _widths(ws, columns: list[str]) -> None:
+    for i, name in enumerate(columns, start=1):
+        width = _MONEY_WIDTH if COLUMN_KIND[name] == "money" else _WIDTHS.get(name, 12)
+        ws.column_dimensions[get_column_letter(i)].width = width
+
+
+def _page_setup(ws, last_col: str, last_row: int, title_rows: str | None) -> None:
+    ws.print_area = f"A1:{last_col}{last_row}"
+    if title_rows:
+        ws.print_title_rows = title_rows
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+
+
+def _ledger_sheet(ws, name: str) -> None:
+    columns = LEDGER_COLUMNS[name]
+    ncols = len(columns)
+    last = get_column_letter(ncols)
+    info = INFO_CELLS[name]
+    proto, totals = SHEET_ROWS["台账"]
+
+    # row 1: title
+    ws["A1"] = TITLES[name]
+    ws["A1"].font = Font(name=_FONT, size=16, bold=True)
+    ws["A1"].alignment = Alignment(horizontal="center", vertical="center")
+    ws.merge_cells(f"A1:{last}1")
+    ws.row_dimensions[1].height = 30
+
+    # row 2: 填报单位 / 所属期 / 制表日期 (each merged over a few columns, left aligned)
+    left = Alignment(horizontal="left", vertical="center")
+    spans = [("unit", "填报单位：", 6), ("period", "所属期：", 4), ("date", "制表日期：", 4)]
+    for key, text, width in spans:
+        cell = ws[info[key]]
+        cell.value = text
+        cell.font = _BODY_FONT
+        cell.alignment = left
+        col = cell.column
+        ws.merge_cells(start_row=2, start_column=col, end_row=2, end_column=min(col + width - 1, ncols))
+    ws.row_dimensions[2].height = 20
+
+    # rows 3–4: grouped header
+    col = 1
+    for group, subs in LEDGER_GROUPS[name]:
+        if group is None:
+            (sub,) = subs
+            _header_cell(ws, 3, col, sub)
+            _header_cell(ws, 4, col, None)
+            ws.merge_cells(start_row=3, start_column=col, end_row=4, end_column=col)
+        else:
+            for j, sub in enumerate(subs):
+                _header_cell(ws, 3, col + j, group if j == 0 else None)
+                _header_cell(ws, 4, col + j, sub)
+            if len(subs) > 1:
+                ws.merge_cells(start_row=3, start_column=col, end_row=3, end_column=col + len(subs) - 1)
+        col += len(subs)
+    ws.row_dimensions[3].height = 20
+    ws.row_dimensions[4].height = 30
+
+    _prototype_row(ws, proto, columns)
+    _totals_row(ws, totals, proto, columns, LEDGER_SUM_COLUMNS)
+    _widths(ws, columns)
+    ws.freeze_panes = f"D{proto}"  # keep 序号, 结算ID, 姓名 and the header in view
+    _page_setup(ws, last, totals, "3:4")
+
+
+def _totals_row(ws, row: int, proto: int, columns: list[str], summed: list[str]) -> None:
+    for i, name in enumerate(columns, start=1):
+        cell = ws.cell(row=row, column=i)
+        cell.font = Font(name=_FONT, size=10, bold=True)
+        cell.border = _BORDER
+        if i == 1:
+            cell.value = "合计"
+            cell.alignment = Alignment(horizontal="center", vertical="center")
+        elif name in summed:
+            letter = get_column_letter(i)
+            cell.value = f"=SUM({letter}{proto}:{letter}{proto})"
+            cell.number_format = _FORMATS["money"]
+            cell.alignment = _ALIGN["money"]
+
+
+def _simple_sheet(ws, sheet: str, columns: list[str]) -> None:
+    proto, totals = SHEET_ROWS[sheet]
+    header_row = proto - 1
+    for i, name in enumerate(columns, start=1):
+        _header_cell(ws, header_row, i, name)
+    ws.row_dimensions[header_row].height = 22
+    _prototype_row(ws, proto, columns)
+    last_row = proto
+    if totals is not None:
+        _totals_row(ws, totals, proto, columns, [c for c in columns if COLUMN_KIND[c] == "money"])
+        last_row = totals
+    _widths(ws, columns)
+    ws.freeze_panes = f"A{proto}"
+    _page_setup(ws, get_column_letter(len(columns)), last_row, f"{header_row}:{header_row}")
+
+
+def build_workbook(name: str) -> Workbook:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "台账"
+    _ledger_sheet(ws, name)
+    for sheet in ("异常", "政策依据", "汇总"):
+        _simple_sheet(wb.create_sheet(sheet), sheet, SHEET_COLUMNS[name][sheet])
+    wb.properties.creator = "yibao"
+    wb.properties.title = TITLES[name]
+    return wb
+
+
+_FIXED_DATE = "2024-01-01T00:00:00Z"
+_FIXED_ZIP_TIME = (2024, 1, 1, 0, 0, 0)
+
+
+def _reproducible(data: bytes) -> bytes:
+    """Fixed core.xml dates and zip timestamps so that a rebuild gives the same bytes."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                text = body.decode("utf-8")
+                text = re.sub(r"(<dcterms:(?:created|modified)[^>]*>)[^<]*(<)", rf"\g<1>{_FIXED_DATE}\2", text)
+                body = text.encode("utf-8")
+            zi = zipfile.ZipInfo(info.filename, date_time=_FIXED_ZIP_TIME)
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            zi.external_attr = 0o600 << 16
+            dst.writestr(zi, body)
+    return out.getvalue()
+
+
+def build(name: str, directory: Path | None = None) -> Path:
+    """Write template ``name`` into ``directory`` (default: next to this module)."""
+    target = (directory or TEMPLATE_DIR) / f"{name}.xlsx"
+    buf = io.BytesIO()
+    build_workbook(name).save(buf)
+    target.write_bytes(_reproducible(buf.getvalue()))
+    return target
+
+
+def main() -> None:
+    for name in LEDGER_COLUMNS:
+        print(build(name))
+
+
+if __name__ == "__main__":
+    main()
