@@ -478,3 +478,30 @@ def days(start: date, end: date):
     while d <= end:
         yield d
         d += timedelta(days=1)
+
+
+def coverage_problems(region: Region, until: date = date(2030, 12, 31)) -> list[str]:
+    """Gaps and overlaps between the dated versions of each value, and days with no document.
+
+    Overlaps are also refused when the book loads; gaps are legal to load (a rule may stop) but
+    a value that stops and later restarts is almost always a typo in a date, so it is reported.
+    """
+    problems: list[str] = []
+    by_key: dict[str, list[Param]] = {}
+    for p in region.params():
+        by_key.setdefault(p.key, []).append(p)
+    for key, versions in sorted(by_key.items()):
+        versions.sort(key=lambda p: p.start)
+        for a, b in zip(versions, versions[1:]):
+            if b.start <= a.end:
+                problems.append(f"{region.name} {key}: {a.citation} 与 {b.citation} 在 {b.start} 重叠")
+            elif b.start > a.end + timedelta(days=1):
+                problems.append(f"{region.name} {key}: {a.end + timedelta(days=1)} 至 {b.start - timedelta(days=1)} 无取值")
+    start, end = region.span
+    spans = sorted((d.start, d.end) for d in region.documents)
+    covered_to = spans[0][1]
+    for s, e in spans[1:]:
+        if s > covered_to + timedelta(days=1) and s <= until:
+            problems.append(f"{region.name}: {covered_to + timedelta(days=1)} 至 {s - timedelta(days=1)} 没有生效文件")
+        covered_to = max(covered_to, e)
+    return problems

@@ -1,0 +1,196 @@
+"""`yibao` — the command line.
+
+    yibao policy list                       收录的地区与文件
+    yibao policy show 赣州 [--date D]        每个取值及其文号、条款
+    yibao policy check [--settings F]       校验政策文件（引用、重叠、缺口）与设置文件
+    yibao explain assist|critical|subsidy|tilt|monitor ...   一次计算的过程
+    yibao fill 待遇台账 INPUT --region R --out OUT.xlsx [...]  月度台账
+    yibao template check my.xlsx            单位自有模板的列识别情况
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import date
+
+from .book import coverage_problems, default_book
+from .dates import parse_date
+from .describe import param_row
+from .errors import YibaoError
+from .money import fen_to_yuan, parse_amount
+from .settings import load_settings
+
+
+def _out(text: str = "") -> None:
+    print(text)
+
+
+# ----------------------------------------------------------------------------- policy
+def cmd_policy_list(args) -> int:
+    book = default_book()
+    for region in book.regions.values():
+        start, end = region.span
+        _out(f"{region.name}（{region.full_name}，{region.province}）  别名：{'、'.join(region.aliases)}")
+        for d in region.documents:
+            until = "起" if d.end.year == 9999 else f"至 {d.end}"
+            _out(f"  {d.id}  {d.start} {until}  参数 {len(d.params)} 项  {d.title[:40]}")
+    return 0
+
+
+def cmd_policy_show(args) -> int:
+    book = default_book()
+    region = book.region(args.region)
+    on = parse_date(args.date, "日期") if args.date else None
+    _out(f"{region.name}（{region.full_name}）" + (f" 于 {on} 生效的取值" if on else " 全部取值"))
+    docs = region.documents if on is None else list(region.view(on).documents)
+    for d in docs:
+        until = "起施行" if d.end.year == 9999 else f"至 {d.end}"
+        _out(f"\n■ {d.id}  {d.title}\n  {d.issuer}；{d.issued} 印发；{d.start} {until}（{d.citation.clause}）")
+        if d.note:
+            _out(f"  说明：{d.note}")
+        if d.categories:
+            _out("  身份：")
+            for c in d.categories:
+                _out(f"    {c.label}〔{c.citation.clause}〕 别名：{'、'.join(c.aliases) or '无'}")
+        _out("  取值：")
+        for p in d.params:
+            if on is not None and not p.in_force(on):
+                continue
+            key, value, doc, clause, period, note = param_row(p)
+            _out(f"    {key} = {value}   〔{doc} {clause}〕 {period}")
+            if note:
+                _out(f"        说明：{note}")
+    return 0
+
+
+def cmd_policy_check(args) -> int:
+    book = default_book()
+    problems = [p for r in book.regions.values() for p in coverage_problems(r)]
+    for p in problems:
+        _out("问题：" + p)
+    settings = load_settings(args.settings, known_regions=set(book.regions)) if args.settings else None
+    _out(f"政策文件：{sum(len(r.documents) for r in book.regions.values())} 份，"
+         f"参数 {sum(len(list(r.params())) for r in book.regions.values())} 项，问题 {len(problems)} 个")
+    if settings is not None:
+        _out(f"设置文件：{len(settings)} 项" + ("（示例数字，非官方）" if settings.example else ""))
+        for s in settings:
+            _out(f"  {s.region} {s.year} {s.label} = {fen_to_yuan(s.value) if isinstance(s.value, int) else s.value}"
+                 f"  来源：{s.source_text()}")
+    return 1 if problems else 0
+
+
+# ----------------------------------------------------------------------------- explain
+def _engine(args):
+    from .engine import Engine
+    path = args.settings or os.environ.get("YIBAO_SETTINGS")
+    return Engine(settings=load_settings(path, known_regions=set(default_book().regions)))
+
+
+def cmd_explain(args) -> int:
+    from .rules.assistance import normalise_kind
+    eng = _engine(args)
+    on = parse_date(args.date, "结算日期") if args.date else date.today()
+    amt = (lambda v, what: parse_amount(v, what) if v is not None else 0)
+    what = args.what
+    if what == "assist":
+        r = eng.assistance(args.category, args.region, amt(args.amount, "个人自付"), amt(args.ytd, "年度累计个人自付"),
+                           amt(args.ytd_paid, "年度累计救助"), normalise_kind(args.kind), on, not args.no_referral,
+                           parse_amount(args.stay_total, "本次目录内费用") if args.stay_total else None,
+                           not args.out_of_province)
+    elif what == "critical":
+        r = eng.critical(args.category, args.region, amt(args.amount, "进入大病的费用"), amt(args.ytd, "年度累计"), on,
+                         not args.no_referral)
+    elif what == "subsidy":
+        r = eng.subsidy(args.category, args.region, args.year or on.year)
+    elif what == "tilt":
+        r = eng.tilt(args.category, args.region, amt(args.amount, "三重制度后自付"), amt(args.ytd, "年度累计"),
+                     amt(args.ytd_paid, "年度累计倾斜救助"), on, not args.no_referral)
+    else:
+        r = eng.monitor(args.category, args.region, amt(args.amount, "本次自付"), amt(args.ytd, "年度累计自付"), on)
+    _out(f"适用身份：{r.identity}")
+    for i, line in enumerate(r.lines(), 1):
+        _out(f"{i:>2}. {line}")
+    _out("结果：" + (f"{fen_to_yuan(r.fen)} 元" if r.fen is not None else (r.text or "无")))
+    return 0
+
+
+# ----------------------------------------------------------------------------- batch
+def cmd_fill(args) -> int:
+    from .ledgers.run import fill
+    return fill(args)
+
+
+def cmd_template_check(args) -> int:
+    from .ledgers.run import template_check
+    return template_check(args)
+
+
+# ----------------------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="yibao", description="医保台账：农村低收入人口医保政策计算与月度台账")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    pol = sub.add_parser("policy", help="政策文件").add_subparsers(dest="policy_cmd", required=True)
+    pl = pol.add_parser("list", help="收录的地区与文件")
+    pl.set_defaults(func=cmd_policy_list)
+    ps = pol.add_parser("show", help="某地区的全部取值及文号、条款")
+    ps.add_argument("region")
+    ps.add_argument("--date", help="只列该日生效的取值，如 2022-06-30")
+    ps.set_defaults(func=cmd_policy_show)
+    pc = pol.add_parser("check", help="校验政策文件与设置文件")
+    pc.add_argument("--settings")
+    pc.set_defaults(func=cmd_policy_check)
+
+    ex = sub.add_parser("explain", help="一次计算的过程")
+    ex.add_argument("what", choices=["assist", "critical", "subsidy", "tilt", "monitor"])
+    ex.add_argument("--region", required=True)
+    ex.add_argument("--category", default="", help="人员类别，可多个，用、分隔")
+    ex.add_argument("--amount", help="本次金额（元）：自付 / 进入大病的费用 / 三重后自付")
+    ex.add_argument("--ytd", help="本次之前的年度累计金额（元）")
+    ex.add_argument("--ytd-paid", help="本次之前年度累计已支付的救助（元）")
+    ex.add_argument("--kind", default="住院")
+    ex.add_argument("--date", help="结算日期，默认今天")
+    ex.add_argument("--year", type=int, help="资助参保年度")
+    ex.add_argument("--stay-total", help="本次目录内费用（阳城返贫致贫90%兜底用）")
+    ex.add_argument("--no-referral", action="store_true", help="未按规定转诊")
+    ex.add_argument("--out-of-province", action="store_true", help="省外就医")
+    ex.add_argument("--settings", help="本地设置文件（默认取环境变量 YIBAO_SETTINGS）")
+    ex.set_defaults(func=cmd_explain)
+
+    fl = sub.add_parser("fill", help="从结算导出填写台账")
+    fl.add_argument("ledger", help="台账名称：待遇台账 或 医疗救助台账")
+    fl.add_argument("input", help="结算导出文件（xlsx 或 csv）")
+    fl.add_argument("--region", required=True)
+    fl.add_argument("--out", required=True)
+    fl.add_argument("--settings")
+    fl.add_argument("--previous", help="上月已填台账（取年度累计）")
+    fl.add_argument("--period", help="所属期，如 2022-03")
+    fl.add_argument("--template", help="单位自有模板")
+    fl.add_argument("--formulas", action="store_true", help="金额列写入 =ASSIST(...) 等公式")
+    fl.add_argument("--force", action="store_true", help="覆盖已存在的输出文件")
+    fl.add_argument("--unit", default="", help="填报单位")
+    fl.add_argument("--quiet", action="store_true", help="不显示进度")
+    fl.set_defaults(func=cmd_fill)
+
+    tp = sub.add_parser("template", help="模板").add_subparsers(dest="template_cmd", required=True)
+    tc = tp.add_parser("check", help="列出模板的表头识别情况")
+    tc.add_argument("template")
+    tc.set_defaults(func=cmd_template_check)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except YibaoError as err:
+        print(f"错误：{err.message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("已中断，未写出任何文件。", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
