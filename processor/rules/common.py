@@ -5,6 +5,7 @@ date and the local settings. Calculators never read files.
 """
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -39,11 +40,19 @@ class Ctx:
     def money(self, param: Param, value=None, steps: list | None = None, label: str = "") -> int | None:
         """A money value → fen, or ``None`` for no limit. Appends a step explaining it."""
         value = param.value if value is None else value
-        cache_key = ("money", param.key, id(value), id(self.settings))
-        hit = self.view.cache.get(cache_key)
+        # Cached per Settings *object* (weakly held): a key on id(settings) would hand a new
+        # Settings the figures of a dead one that happened to get the same id.
+        per_settings = self.view.cache.get("money")
+        if per_settings is None:
+            per_settings = self.view.cache["money"] = weakref.WeakKeyDictionary()
+        mine = per_settings.get(self.settings)
+        if mine is None:
+            mine = per_settings[self.settings] = {}
+        cache_key = (param.key, id(value), label)
+        hit = mine.get(cache_key)
         if hit is None:
             hit = self._money(param, value, label)
-            self.view.cache[cache_key] = hit
+            mine[cache_key] = hit
         fen, step = hit
         if steps is not None and step is not None:
             steps.append(step)
