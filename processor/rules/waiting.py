@@ -13,6 +13,8 @@ from ..errors import InputError, PolicyNotInForce
 from ..trace import Result, Step
 from .common import Ctx
 
+SUBSIDISED = "资助参保对象"
+
 
 def benefit_start(ctx: Ctx, identity: str, paid_on: date, case: str = "") -> Result:
     """The first day of benefits for a person who paid on ``paid_on`` (looked up on that date)."""
@@ -21,6 +23,14 @@ def benefit_start(ctx: Ctx, identity: str, paid_on: date, case: str = "") -> Res
     if groups is not None and identity in groups.value:
         return _result(identity, paid_on, Step(f"{identity}：不设待遇享受等待期，自缴费之日起享受", groups.citation))
     cases = view.get("waiting.exempt_cases")
+    if not case and cases is not None and SUBSIDISED in cases.value:
+        # A listed case "资助参保对象" covers every identity the policy in force subsidises
+        # (e.g. 孤儿 and the 参照定额资助 groups of 赣医保发〔2021〕13号 二(四)), not only the
+        # groups named in waiting.exempt_groups.
+        p = view.get(f"subsidy.{identity}")
+        if p is not None and p.value["method"] != "none":
+            return _result(identity, paid_on, Step(f"{identity}属{SUBSIDISED}（{p.citation}）：不设待遇享受等待期",
+                                                   cases.citation))
     if case:
         if cases is None or case not in cases.value:
             allowed = "、".join(cases.value) if cases else "无"
