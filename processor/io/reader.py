@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -126,11 +127,14 @@ def _decode(data: bytes) -> str:
 
 def _build_table(path: Path, sheet: str | None, grid: list, numbers: Sequence[int]) -> ExportTable:
     start = next((i for i, row in enumerate(grid) if not _is_blank(row)), 0)
-    offset, mapping, unknown = find_header_row(grid[start:], scan=HEADER_SCAN_ROWS)
+    offset, mapping, unknown = find_header_row(grid[start : start + HEADER_SCAN_ROWS], scan=HEADER_SCAN_ROWS)
     header_index = start + offset
     table = ExportTable(path, sheet, numbers[header_index], mapping, unknown)
 
     columns = sorted(mapping.items())
+    keys = [key for _col, key in columns]
+    pick = itemgetter(*(col for col, _key in columns))
+    full_width = columns[-1][0] + 1
     total_cols = [col for col, key in columns if key in _TOTAL_KEYS]
     header = grid[header_index]
     header_texts = [(col, str(header[col]).strip()) for col, _key in columns[:3]]
@@ -145,13 +149,12 @@ def _build_table(path: Path, sheet: str | None, grid: list, numbers: Sequence[in
         elif _is_repeated_header(row, header_texts):
             skipped.append((number, REPEATED_HEADER))
         else:
-            width = len(row)
-            values = {}
-            for col, key in columns:
-                value = row[col] if col < width else None
-                if value.__class__ is str:
-                    value = value.strip() or None
-                values[key] = value
+            if len(row) < full_width:  # ragged CSV line
+                row = list(row) + [None] * (full_width - len(row))
+            values = {
+                key: (value.strip() or None) if value.__class__ is str else value
+                for key, value in zip(keys, pick(row))
+            }
             rows.append(RawRow(number, values))
     return table
 
@@ -167,15 +170,24 @@ def _is_blank(row: Iterable[object]) -> bool:
 
 
 def _is_total(row: Sequence[object], total_cols: list[int]) -> bool:
-    first = next((c for c in row if c is not None and not (c.__class__ is str and c.isspace()) and c != ""), None)
-    if _starts_with_total(first):
-        return True
+    """合计/总计/小计 in the first non-empty cell, or in the name / ID / settlement-ID column."""
+    for cell in row:
+        if cell.__class__ is str:
+            if cell and not cell.isspace():
+                if _starts_with_total(cell):
+                    return True
+                break
+        elif cell is not None:
+            break
     width = len(row)
-    return any(col < width and _starts_with_total(row[col]) for col in total_cols)
+    for col in total_cols:
+        if col < width and _starts_with_total(row[col]):
+            return True
+    return False
 
 
 def _starts_with_total(value: object) -> bool:
-    if not isinstance(value, str):
+    if value.__class__ is not str or "计" not in value:
         return False
     return "".join(value.split()).startswith(_TOTAL_PREFIXES)
 

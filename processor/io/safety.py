@@ -41,15 +41,20 @@ LEGACY_SUFFIXES = (".xls", ".xlsb")
 _CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls, or an encrypted xlsx
 _LOCAL_HEADER = struct.Struct("<4sHHHHHIIIHH")
 
-# Regex pass over worksheet XML. Every pattern starts with '<' and cannot contain another '<',
-# so chunks cut just before a '<' never split a match (see _SheetScan.feed).
-_P = rb"(?:[A-Za-z_][\w.-]*:)?"  # optional namespace prefix; calamine matches local names
-_C_TAG = re.compile(rb"<" + _P + rb"c[\s/>]")
-_C_REF = re.compile(
-    rb"<" + _P + rb"c\s[^<>]*?(?<=\s)r\s*=\s*[\"']([A-Za-z]+)([0-9]+)[\"']"
-)
-_DIMENSION = re.compile(rb"<" + _P + rb"dimension\s[^<>]*?(?<=\s)ref\s*=\s*[\"']([^\"'<>]*)[\"']")
-_SHEET_DATA = re.compile(rb"<" + _P + rb"sheetData[\s/>]")
+# Regex pass over worksheet XML. The patterns contain no '<' after their first byte, so chunks
+# cut just before a '<' never split a match (see _SheetScan.feed). Cells written the way Excel,
+# openpyxl, xlsxwriter and POI write them start with `<c r="`; anything else sends the sheet to
+# the exact (slow) scan.
+_CELL_ANY = b"<c "
+_CELL_WITH_REF = b'<c r="'
+_ODD_CELL = re.compile(rb"<c[>/\t\n\r]")  # a cell tag not followed by a space
+_PREFIXED_CELL = re.compile(rb":c[\s/>]")  # <x:c …>: calamine matches local names
+_DIMENSION = re.compile(rb"<(?:[\w.-]+:)?dimension\s[^<>]*?(?<=\s)ref\s*=\s*[\"']([^\"'<>]*)[\"']")
+_SHEET_DATA = re.compile(rb"<(?:[\w.-]+:)?sheetData[\s/>]")
+_MAX_DIGITS = 10  # a row number this long is refused anyway
+_MAX_LETTERS = 4
+_MORE_DIGITS = [re.compile(rb'<c r="[A-Za-z]+0*[1-9][0-9]{%d}' % d) for d in range(_MAX_DIGITS)]
+_MORE_LETTERS = [re.compile(rb'<c r="[A-Za-z]{%d}' % (n + 1)) for n in range(_MAX_LETTERS)]
 _REF_TEXT = re.compile(r"^\$?([A-Za-z]+)\$?([0-9]+)$")
 
 
@@ -74,14 +79,14 @@ def check_xlsx(path: str | Path) -> None:
         with zipfile.ZipFile(path) as zf, path.open("rb") as raw:
             infos = zf.infolist()
             _check_declared_sizes(infos)
-            names = _sheet_names(zf, infos, raw)
+            names = _sheet_names(infos, raw)
             for info in infos:
                 if _is_worksheet(info.filename):
                     _check_sheet(raw, info, names.get(info.filename.lower()))
                 else:
                     for _ in _inflate(raw, info):
                         pass
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, struct.error):
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, EOFError, ValueError, struct.error):
         raise FileError("不是有效的 xlsx 文件：压缩包已损坏") from None
 
 
@@ -152,11 +157,11 @@ def _is_worksheet(name: str) -> bool:
     return "/worksheets/" in f"/{name}" and not name.endswith(".rels")
 
 
-def _sheet_names(zf: zipfile.ZipFile, infos, raw) -> dict[str, str]:
+def _sheet_names(infos: list[zipfile.ZipInfo], raw) -> dict[str, str]:
     """Map worksheet member names (lower-case) to the sheet names users see, best effort."""
     try:
-        book = _read_small(zf, infos, raw, "xl/workbook.xml")
-        rels = _read_small(zf, infos, raw, "xl/_rels/workbook.xml.rels")
+        book = _read_small(infos, raw, "xl/workbook.xml")
+        rels = _read_small(infos, raw, "xl/_rels/workbook.xml.rels")
         if book is None or rels is None:
             return {}
         targets = {}
@@ -176,7 +181,7 @@ def _sheet_names(zf: zipfile.ZipFile, infos, raw) -> dict[str, str]:
         return {}
 
 
-def _read_small(zf, infos, raw, name: str, limit: int = 16 * 1024 * 1024) -> bytes | None:
+def _read_small(infos, raw, name: str, limit: int = 16 * 1024 * 1024) -> bytes | None:
     info = next((i for i in infos if i.filename.lower() == name), None)
     if info is None or info.file_size > limit:
         return None
@@ -186,15 +191,19 @@ def _read_small(zf, infos, raw, name: str, limit: int = 16 * 1024 * 1024) -> byt
 # --- worksheet level -------------------------------------------------------------------------
 
 class _SheetScan:
-    """Regex pass: declared dimension and largest cell reference of one worksheet."""
+    """Regex pass over one worksheet: declared dimension and how long cell references get.
+
+    It records the longest column part (``letters``) and the longest row part (``digits``,
+    leading zeros ignored) of any `<c r="…">`: that bounds the grid without touching every cell.
+    """
 
     def __init__(self) -> None:
         self.carry = b""
         self.dimension: str | None = None
         self.in_data = False
-        self.max_row = 0
-        self.max_col = 0
-        self.untrusted = False  # a <c> element whose position the regex could not read
+        self.letters = 0
+        self.digits = 0
+        self.untrusted = False  # some <c> element is not written as `<c r="…"`
 
     def feed(self, chunk: bytes, final: bool = False) -> None:
         buf = self.carry + chunk
@@ -208,21 +217,47 @@ class _SheetScan:
             self.carry = buf
             return
         piece, self.carry = buf[:cut], buf[cut:]
-        if len(self.carry) > MAX_TAG_BYTES:
-            raise _Suspicious()
         if not self.in_data:
             if self.dimension is None:
                 m = _DIMENSION.search(piece)
                 if m:
                     self.dimension = m.group(1).decode("ascii", "replace")
             self.in_data = _SHEET_DATA.search(piece) is not None
-        refs = _C_REF.findall(piece)
-        if len(refs) != len(_C_TAG.findall(piece)):
+        if (
+            piece.count(_CELL_ANY) != piece.count(_CELL_WITH_REF)
+            or _ODD_CELL.search(piece)
+            or (b":c" in piece and _PREFIXED_CELL.search(piece))
+        ):
             self.untrusted = True
-        if refs:
-            letters, digits = zip(*refs)
-            self.max_col = max(self.max_col, max(_col_number(c.decode()) for c in set(letters)))
-            self.max_row = max(self.max_row, max(int(d) for d in set(digits)))
+        while self.digits < _MAX_DIGITS and _MORE_DIGITS[self.digits].search(piece):
+            self.digits += 1
+        while self.letters < _MAX_LETTERS and _MORE_LETTERS[self.letters].search(piece):
+            self.letters += 1
+
+    def bounds(self) -> tuple[int, int]:
+        """Largest row and column the references found can denote."""
+        rows = 10**self.digits - (self.digits < _MAX_DIGITS)
+        return rows, _col_number("Z" * self.letters)
+
+
+def _exact_extent(chunks: Iterator[bytes], letters: int, digits: int) -> tuple[int, int]:
+    """Largest row and column among references as long as the longest ones (the only candidates)."""
+    col_re = re.compile(rb'<c r="([A-Za-z]{%d})[0-9]' % letters)
+    row_re = re.compile(rb'<c r="[A-Za-z]+0*([1-9][0-9]{%d})"' % (digits - 1))
+    cols: set[bytes] = set()
+    rows: set[bytes] = set()
+    carry = b""
+    for chunk in chunks:
+        buf = carry + chunk
+        cut = buf.rfind(b"<")
+        piece, carry = (buf[:cut], buf[cut:]) if cut > 0 else (b"", buf)
+        cols.update(col_re.findall(piece))
+        rows.update(row_re.findall(piece))
+    cols.update(col_re.findall(carry))
+    rows.update(row_re.findall(carry))
+    max_row = max((int(r) for r in rows), default=0)
+    max_col = max((_col_number(c.decode()) for c in cols), default=0)
+    return max_row, max_col
 
 
 class _Suspicious(Exception):
@@ -287,25 +322,32 @@ def _check_sheet(raw, info: zipfile.ZipInfo, sheet_name: str | None) -> None:
         if rows * cols > MAX_GRID_CELLS:
             raise FileError(_grid_message(label, f"声明的数据区域 {scan.dimension[:40]}", rows, cols))
 
-    max_row, max_col = scan.max_row, scan.max_col
     if scan.untrusted:
-        exact = _ExactScan()
-        parser = DefusedXMLParser(target=exact)
-        try:
-            for chunk in _inflate(raw, info):
-                parser.feed(chunk)
-            parser.close()
-        except (ParseError, DefusedXmlException):
-            raise FileError(f"{label}的 XML 无法解析或含有不安全的内容，已拒绝") from None
-        max_row, max_col = max(max_row, exact.max_row), max(max_col, exact.max_col)
+        max_row, max_col = _exact_scan(raw, info, label)
+    else:
+        max_row, max_col = scan.bounds()
+        if max_row * max_col > MAX_GRID_CELLS and scan.digits < _MAX_DIGITS and scan.letters:
+            max_row, max_col = _exact_extent(_inflate(raw, info), scan.letters, scan.digits)
     if max_row * max_col > MAX_GRID_CELLS:
         ref = f"A1:{_col_letters(max_col)}{max_row}"
         raise FileError(_grid_message(label, f"实际使用区域 {ref}", max_row, max_col))
 
 
+def _exact_scan(raw, info: zipfile.ZipInfo, label: str) -> tuple[int, int]:
+    exact = _ExactScan()
+    parser = DefusedXMLParser(target=exact)
+    try:
+        for chunk in _inflate(raw, info):
+            parser.feed(chunk)
+        parser.close()
+    except (ParseError, DefusedXmlException):
+        raise FileError(f"{label}的 XML 无法解析或含有不安全的内容，已拒绝") from None
+    return exact.max_row, exact.max_col
+
+
 def _grid_message(label: str, what: str, rows: int, cols: int) -> str:
     return (
-        f"{label}{what}过大（{rows} 行 × {cols} 列），读取会耗尽内存甚至使程序崩溃，已拒绝。"
+        f"{label}{what} 过大（{rows} 行 × {cols} 列），读取会耗尽内存甚至使程序崩溃，已拒绝。"
         "请在 Excel 中删除数据下方和右侧的多余行列后另存，再导入"
     )
 
