@@ -20,6 +20,14 @@ class InputError(YibaoError):
     """A value the user typed or a platform export holds is unusable (bad amount, unknown category…)."""
 
 
+class BeyondCap(InputError):
+    """A year-to-date payment already above the annual cap of the identity being computed.
+
+    For a person with one identity it is an input error; with several, the identity whose cap is
+    exhausted simply has nothing left to pay and the others are compared (see identities.best).
+    """
+
+
 class PolicyNotInForce(YibaoError):
     """No policy of the region covers the date asked for, or the rule is not defined there."""
 

@@ -10,7 +10,7 @@ import re
 from typing import Callable
 
 from .book import PolicyView
-from .errors import InputError
+from .errors import BeyondCap, InputError, PolicyNotInForce, YibaoError
 from .trace import Result, Step
 
 ORDINARY = "普通参保人"
@@ -94,6 +94,9 @@ def best(view: PolicyView, identities: tuple[str, ...], compute: Callable[[str],
     Highest is decided per benefit: the identity whose amount for *this* computation is largest;
     equal amounts go to the identity ranked higher in the region's ``priority`` list. One
     identity's result is returned whole — amounts of different identities are never added.
+    An identity for which the benefit is not defined (PolicyNotInForce) or whose annual cap the
+    year-to-date payment already exceeds (BeyondCap) does not compete; if none is left, its error
+    is raised.
     """
     if not identities:
         return compute(ORDINARY)
@@ -101,12 +104,23 @@ def best(view: PolicyView, identities: tuple[str, ...], compute: Callable[[str],
         return compute(identities[0])
     score = score or (lambda r: -1 if r.fen is None else r.fen)
     ordered = sorted(identities, key=lambda i: rank(view, i))
-    results = [compute(i) for i in ordered]
+    results: list[Result] = []
+    without: list[tuple[str, YibaoError]] = []
+    for i in ordered:
+        try:
+            results.append(compute(i))
+        except (PolicyNotInForce, BeyondCap) as err:
+            # this identity has no such benefit (not defined / its annual cap already used up):
+            # it simply does not compete. Any other error (a missing setting…) still stops.
+            without.append((i, err))
+    if not results:
+        raise without[0][1]
     winner = max(range(len(results)), key=lambda k: (score(results[k]), -k))
     chosen = results[winner]
     cite = multi_identity_citation(view)
     note = Step(f"多重身份 {'、'.join(ordered)}：取待遇最高的“{chosen.identity}”，不叠加享受", cite)
-    return chosen.with_steps(before=(note,))
+    skipped = tuple(Step(f"{i}：{str(err)[:60]}（不参与比较）") for i, err in without)
+    return chosen.with_steps(before=(note, *skipped))
 
 
 def multi_identity_citation(view: PolicyView):

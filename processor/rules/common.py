@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ..book import UNLIMITED, Amount, FromSetting, Param, PolicyView, Share, Unlimited
-from ..errors import InputError, SettingMissing
+from ..errors import BeyondCap, InputError, SettingMissing
 from ..money import format_yuan, round_fen
 from ..settings import PREVIOUS_YEAR_KEYS, SETTING_KEYS, Settings
 from ..trace import Step
@@ -109,7 +109,7 @@ def within_cap(raw: int, cap: int | None, ytd_paid: int, what: str) -> int:
     if cap is None:
         return raw
     if ytd_paid > cap:
-        raise InputError(f"{what}年度累计已支付 {format_yuan(ytd_paid)} 元，超过年度限额 {format_yuan(cap)} 元，请核对累计数")
+        raise BeyondCap(f"{what}年度累计已支付 {format_yuan(ytd_paid)} 元，超过年度限额 {format_yuan(cap)} 元，请核对累计数")
     return min(raw, cap - ytd_paid)
 
 
