@@ -36,8 +36,16 @@ def fen_to_yuan(fen: int) -> Decimal:
 
 
 def format_yuan(fen: int) -> str:
-    """int fen → '12,345.67' (for traces and messages)."""
-    return f"{fen_to_yuan(fen):,.2f}"
+    """int fen → '12,345.67' (for traces and messages); integer arithmetic only."""
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(fen), FEN_PER_YUAN)
+    return f"{sign}{whole:,}.{cents:02d}"
+
+
+def fen_to_float(fen: int) -> float:
+    """int fen → the float Excel shows as that amount (fen / 100 is correctly rounded, so 123456 →
+    1234.56 exactly as typed). Only for handing a final amount to Excel; never computed on."""
+    return fen / FEN_PER_YUAN
 
 
 _NUMBER_TEXT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
@@ -58,6 +66,11 @@ def parse_amount(value, what: str = "金额", allow_negative: bool = False) -> i
     elif isinstance(value, float):
         if math.isnan(value) or math.isinf(value):
             raise InputError(f"{what}不是有效数字")
+        fen = _float_fen(value)
+        if fen is not None:
+            if fen < 0 and not allow_negative:
+                raise InputError(f"{what}不能为负数：{fen_to_yuan(fen)}")
+            return fen
         dec = Decimal(repr(value))
     elif isinstance(value, Decimal):
         dec = value
@@ -77,6 +90,19 @@ def parse_amount(value, what: str = "金额", allow_negative: bool = False) -> i
     if fen < 0 and not allow_negative:
         raise InputError(f"{what}不能为负数：{fen_to_yuan(fen)}")
     return fen
+
+
+def _float_fen(value: float) -> int | None:
+    """Fast exact path for Excel's numbers. When value × 100 lies within 0.001 of an integer n and
+    |value| < 2**40, the decimal that ``repr(value)`` shows, times 100, is within 0.03 of n, so its
+    half-up rounding is n: the same answer as the Decimal path, without building a Decimal.
+    Anything else (half-fen values such as 1.005) goes through Decimal(repr(value))."""
+    if -1099511627776.0 < value < 1099511627776.0:
+        scaled = value * 100
+        n = round(scaled)
+        if -0.001 < scaled - n < 0.001:
+            return n
+    return None
 
 
 def _normalise_number_text(text: str) -> str:

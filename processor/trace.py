@@ -6,15 +6,35 @@ that ``*_EXPLAIN`` can spill them down a column.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 from .book import Citation
 
 
-@dataclass(frozen=True)
 class Step:
-    text: str
-    cite: Citation | None = None
-    source: str = ""  # where a local-setting figure comes from
+    """One line of explanation. ``text`` may be a zero-argument function: the batch computes
+    thousands of claims whose traces nobody reads, so a step's text is formatted only when shown."""
+    __slots__ = ("_text", "cite", "source")
+
+    def __init__(self, text: "str | Callable[[], str]", cite: Citation | None = None, source: str = ""):
+        self._text = text
+        self.cite = cite
+        self.source = source  # where a local-setting figure comes from
+
+    @property
+    def text(self) -> str:
+        t = self._text
+        if not isinstance(t, str):
+            t = self._text = t()
+        return t
+
+    def __repr__(self) -> str:
+        return f"Step({self.text!r}, {self.cite!r})"
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Step) and (self.text, self.cite, self.source) == (other.text, other.cite, other.source)
+
+    __hash__ = None
 
     def render(self) -> str:
         out = self.text

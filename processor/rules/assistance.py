@@ -35,42 +35,55 @@ def normalise_kind(text) -> str:
 def assistance(ctx: Ctx, identity: str, selfpay: int, ytd_selfpay: int = 0, ytd_assist: int = 0,
                kind: str = "住院", referral: bool = True, stay_total: int | None = None,
                in_province: bool = True) -> Result:
-    view = ctx.view
-    kinds = view.require("assistance.kinds", "医疗救助")
-    if kind not in kinds.value:
-        raise PolicyNotInForce(f"{ctx.region}的政策未规定{kind}医疗救助（可用：{'、'.join(kinds.value)}）")
-    steps: list[Step] = []
-    p_rate = view.get(f"assistance.rate.{kind}.{identity}")
-    if p_rate is None:
-        return Result(0, identity, (Step(f"{identity}不属于{kind}医疗救助对象：救助 0 元", kinds.citation),))
-    need = view.get("assistance.referral_required")
-    if need is not None and need.value and not referral:
-        return Result(0, identity, (Step("未按规定转诊：不予医疗救助", need.citation),))
+    terms = ctx.memo(("assistance", identity, kind), lambda: _terms(ctx, identity, kind))
+    if isinstance(terms, Result):  # not an assistance object for this kind
+        return terms
+    p_rate, rate, p_cap, cap, threshold, need_referral, prefix = terms
+    if need_referral is not None and not referral:
+        return Result(0, identity, (Step("未按规定转诊：不予医疗救助", need_referral),))
     if kind == "住院目录外" and not in_province:
         return Result(0, identity, (Step("省外住院目录外费用不予救助", p_rate.citation),))
-    rate = ctx.rate(p_rate, steps=steps)
-    p_cap = view.require(f"assistance.cap.{identity}", f"{identity}的医疗救助年度限额")
-    cap = ctx.money(p_cap, steps=steps, label="年度救助限额（住院与门诊共用）")
+    steps = list(prefix)
     if kind == "住院目录外":
         # 六: out-of-catalog costs within the hospital's control share — no threshold, outside the
         # in-policy self-pay accumulation, inside the shared cap.
         eligible = selfpay
-        steps.append(Step(f"目录外控制比例内费用 {format_yuan(selfpay)} 元", p_rate.citation))
+        steps.append(Step(lambda: f"目录外控制比例内费用 {format_yuan(selfpay)} 元", p_rate.citation))
     else:
-        p_thr = view.get(f"assistance.threshold.{identity}")
-        threshold = ctx.money(p_thr, steps=steps, label="年度起付标准") if p_thr is not None else 0
         eligible = above_line(ytd_selfpay, selfpay, threshold)
-        steps.append(Step(f"年度累计个人自付：此前 {format_yuan(ytd_selfpay)} + 本次 {format_yuan(selfpay)}"
-                          f"；超过起付标准 {format_yuan(threshold)} 的本次部分 {format_yuan(eligible)} 元"))
+        steps.append(Step(lambda: f"年度累计个人自付：此前 {format_yuan(ytd_selfpay)} + 本次 {format_yuan(selfpay)}"
+                                  f"；超过起付标准 {format_yuan(threshold)} 的本次部分 {format_yuan(eligible)} 元"))
     raw = round_fen(eligible * rate)
-    steps.append(Step(f"{identity}{kind}救助：{format_yuan(eligible)} × {pct(rate)} = {format_yuan(raw)} 元",
+    steps.append(Step(lambda: f"{identity}{kind}救助：{format_yuan(eligible)} × {pct(rate)} = {format_yuan(raw)} 元",
                       p_rate.citation))
     raw = _topup(ctx, identity, kind, selfpay, raw, stay_total, in_province, steps)
     pay = within_cap(raw, cap, ytd_assist, "医疗救助")
     if pay < raw:
-        steps.append(Step(f"年度限额剩余 {format_yuan(cap - ytd_assist)} 元：本次按限额支付", p_cap.citation))
-    steps.append(Step(f"本次医疗救助 {format_yuan(pay)} 元"))
+        steps.append(Step(lambda: f"年度限额剩余 {format_yuan(cap - ytd_assist)} 元：本次按限额支付", p_cap.citation))
+    steps.append(Step(lambda: f"本次医疗救助 {format_yuan(pay)} 元"))
     return Result(pay, identity, tuple(steps))
+
+
+def _terms(ctx: Ctx, identity: str, kind: str):
+    """Rate, cap, threshold of one identity and kind (policy and settings only, not the claim)."""
+    view = ctx.view
+    kinds = view.require("assistance.kinds", "医疗救助")
+    if kind not in kinds.value:
+        raise PolicyNotInForce(f"{ctx.region}的政策未规定{kind}医疗救助（可用：{'、'.join(kinds.value)}）")
+    p_rate = view.get(f"assistance.rate.{kind}.{identity}")
+    if p_rate is None:
+        return Result(0, identity, (Step(f"{identity}不属于{kind}医疗救助对象：救助 0 元", kinds.citation),))
+    need = view.get("assistance.referral_required")
+    need_referral = need.citation if need is not None and need.value else None
+    steps: list[Step] = []
+    rate = ctx.rate(p_rate, steps=steps)
+    p_cap = view.require(f"assistance.cap.{identity}", f"{identity}的医疗救助年度限额")
+    cap = ctx.money(p_cap, steps=steps, label="年度救助限额（住院与门诊共用）")
+    threshold = 0
+    if kind != "住院目录外":
+        p_thr = view.get(f"assistance.threshold.{identity}")
+        threshold = ctx.money(p_thr, steps=steps, label="年度起付标准") if p_thr is not None else 0
+    return p_rate, rate, p_cap, cap, threshold, need_referral, tuple(steps)
 
 
 def _topup(ctx: Ctx, identity, kind, selfpay, raw, stay_total, in_province, steps) -> int:
@@ -89,8 +102,8 @@ def _topup(ctx: Ctx, identity, kind, selfpay, raw, stay_total, in_province, step
     # combined ratio = (stay_total − selfpay + assistance) / stay_total ≥ target
     needed = round_fen(selfpay - stay_total * (Decimal(1) - target))
     if needed > raw:
-        steps.append(Step(f"综合支付比例兜底到 {pct(target)}：{format_yuan(selfpay)} − {format_yuan(stay_total)} × "
-                          f"{pct(Decimal(1) - target)} = {format_yuan(needed)} 元", p.citation))
+        steps.append(Step(lambda: f"综合支付比例兜底到 {pct(target)}：{format_yuan(selfpay)} − {format_yuan(stay_total)} × "
+                                  f"{pct(Decimal(1) - target)} = {format_yuan(needed)} 元", p.citation))
         return needed
     steps.append(Step(f"综合支付比例已达 {pct(target)}，无需兜底", p.citation))
     return raw

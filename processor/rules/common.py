@@ -36,6 +36,22 @@ class Ctx:
         year = self.year - 1 if key in PREVIOUS_YEAR_KEYS else self.year
         return self.settings.get(self.region, key, year, needed_by=str(param.citation))
 
+    # ------------------------------------------------------------------ memo
+    def memo(self, key, compute):
+        """A value derived from the policy and the settings only (not from the claim), computed once
+        per (policy view, Settings object). Weakly keyed: a new Settings never sees a dead one's."""
+        per_settings = self.view.cache.get("memo")
+        if per_settings is None:
+            per_settings = self.view.cache["memo"] = weakref.WeakKeyDictionary()
+        mine = per_settings.get(self.settings)
+        if mine is None:
+            mine = per_settings[self.settings] = {}
+        try:
+            return mine[key]
+        except KeyError:
+            value = mine[key] = compute()
+            return value
+
     # ------------------------------------------------------------------ values
     def money(self, param: Param, value=None, steps: list | None = None, label: str = "") -> int | None:
         """A money value → fen, or ``None`` for no limit. Appends a step explaining it."""

@@ -22,32 +22,39 @@ Bands = tuple[tuple[int | None, Decimal], ...]  # (upper bound in fen or None, r
 
 
 def critical(ctx: Ctx, identity: str, amount: int, ytd_amount: int = 0, referral: bool = True) -> Result:
+    deductible, bands, cap, cap_cite, prefix = ctx.memo(("critical", identity, referral),
+                                                        lambda: _terms(ctx, identity, referral))
+    total = ytd_amount + amount
+    before = round_fen(_capped(_banded(ytd_amount, deductible, bands), cap))
+    after = round_fen(_capped(_banded(total, deductible, bands), cap))
+    pay = after - before
+    steps = list(prefix)
+    steps.append(Step(lambda: f"年度累计进入大病的费用：此前 {format_yuan(ytd_amount)} + 本次 {format_yuan(amount)}"
+                              f" = {format_yuan(total)} 元"))
+    steps.append(Step(lambda: "分段：" + _describe(deductible, bands)))
+    if cap is not None and after >= cap:
+        steps.append(Step(lambda: f"已达年度最高支付限额 {format_yuan(cap)} 元", cap_cite))
+    steps.append(Step(lambda: f"年度累计支付 {format_yuan(after)} − 此前 {format_yuan(before)}"
+                              f" = 本次大病保险 {format_yuan(pay)} 元"))
+    return Result(pay, identity, tuple(steps))
+
+
+def _terms(ctx: Ctx, identity: str, referral: bool):
+    """Deductible, bands and cap for one identity (they depend on the policy and settings only)."""
     view = ctx.view
     steps: list[Step] = []
     p_ded = view.require("critical.deductible", "大病保险起付线")
     p_bands = view.require("critical.bands", "大病保险支付比例")
     p_cap = view.require("critical.cap", "大病保险封顶线")
-    tilted = _tilted(ctx, identity, referral, steps)
-    if not tilted:
+    if not _tilted(ctx, identity, referral, steps):
         if identity != ORDINARY:
             steps.insert(0, Step(f"{identity}：按普通参保人计算大病保险", p_ded.citation))
         deductible = ctx.money(p_ded, steps=steps, label="起付线")
         bands = _resolve_bands(ctx, p_bands, steps)
         cap = ctx.money(p_cap, steps=steps, label="年度最高支付限额")
-    else:
-        deductible, bands, cap = _tilt_terms(ctx, p_ded, p_bands, steps)
-    total = ytd_amount + amount
-    before = _capped(_banded(ytd_amount, deductible, bands), cap)
-    after = _capped(_banded(total, deductible, bands), cap)
-    pay = round_fen(after) - round_fen(before)
-    steps.append(Step(f"年度累计进入大病的费用：此前 {format_yuan(ytd_amount)} + 本次 {format_yuan(amount)}"
-                      f" = {format_yuan(total)} 元"))
-    steps.append(Step("分段：" + _describe(deductible, bands)))
-    if cap is not None and after >= cap:
-        steps.append(Step(f"已达年度最高支付限额 {format_yuan(cap)} 元", p_cap.citation))
-    steps.append(Step(f"年度累计支付 {format_yuan(round_fen(after))} − 此前 {format_yuan(round_fen(before))}"
-                      f" = 本次大病保险 {format_yuan(pay)} 元"))
-    return Result(pay, identity, tuple(steps))
+        return deductible, bands, cap, p_cap.citation, tuple(steps)
+    deductible, bands, cap, cap_cite = _tilt_terms(ctx, p_ded, p_bands, steps)
+    return deductible, bands, cap, cap_cite, tuple(steps)
 
 
 def _tilted(ctx: Ctx, identity: str, referral: bool, steps: list) -> bool:
@@ -84,7 +91,7 @@ def _tilt_terms(ctx: Ctx, p_ded, p_bands, steps: list):
         bands = tuple((upto, min(Decimal(1), rate + add.value)) for upto, rate in base_bands)
         steps.append(Step(f"倾斜支付比例：各段提高 {pct(add.value)}", add.citation))
     cap = ctx.money(p_cap, steps=steps, label="倾斜年度最高支付限额")
-    return deductible, bands, cap
+    return deductible, bands, cap, p_cap.citation
 
 
 def _resolve_bands(ctx: Ctx, param, steps: list) -> Bands:

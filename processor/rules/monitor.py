@@ -38,7 +38,7 @@ def monitor(ctx: Ctx, identity: str, selfpay: int, ytd_selfpay: int = 0) -> Resu
         value = selfpay if rule["basis"] == "visit" else ytd_selfpay + selfpay
         what = "本次自付" if rule["basis"] == "visit" else "年度累计自付"
         if value > line:
-            steps.append(Step(f"{what} {format_yuan(value)} 元超过 {format_yuan(line)} 元：纳入{name}", p.citation))
+            steps.append(Step(lambda: f"{what} {format_yuan(value)} 元超过 {format_yuan(line)} 元：纳入{name}", p.citation))
             return Result(None, identity, tuple(steps), name)
-        steps.append(Step(f"{what} {format_yuan(value)} 元未超过 {format_yuan(line)} 元", p.citation))
+        steps.append(Step(lambda v=value, ln=line, w=what: f"{w} {format_yuan(v)} 元未超过 {format_yuan(ln)} 元", p.citation))
     return Result(None, identity, tuple(steps), "")

@@ -35,11 +35,11 @@ def tilt(ctx: Ctx, identity: str, remaining: int, ytd_remaining: int = 0, ytd_ti
     cap = ctx.money(p_cap, steps=steps, label="倾斜救助年度限额")
     eligible = above_line(ytd_remaining, remaining, line)
     raw = round_fen(eligible * p_rate.value)
-    steps.append(Step(f"三重制度后年度累计自付：此前 {format_yuan(ytd_remaining)} + 本次 {format_yuan(remaining)}；"
-                      f"超过起点的本次部分 {format_yuan(eligible)} × {pct(p_rate.value)} = {format_yuan(raw)} 元",
+    steps.append(Step(lambda: f"三重制度后年度累计自付：此前 {format_yuan(ytd_remaining)} + 本次 {format_yuan(remaining)}；"
+                              f"超过起点的本次部分 {format_yuan(eligible)} × {pct(p_rate.value)} = {format_yuan(raw)} 元",
                       p_rate.citation))
     pay = within_cap(raw, cap, ytd_tilt, "倾斜救助")
     if pay < raw:
-        steps.append(Step(f"年度限额剩余 {format_yuan(cap - ytd_tilt)} 元：本次按限额支付", p_cap.citation))
-    steps.append(Step(f"本次倾斜救助 {format_yuan(pay)} 元"))
+        steps.append(Step(lambda: f"年度限额剩余 {format_yuan(cap - ytd_tilt)} 元：本次按限额支付", p_cap.citation))
+    steps.append(Step(lambda: f"本次倾斜救助 {format_yuan(pay)} 元"))
     return Result(pay, identity, tuple(steps))
