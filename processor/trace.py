@@ -5,8 +5,7 @@ that ``*_EXPLAIN`` can spill them down a column.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from .book import Citation
 
@@ -45,8 +44,7 @@ class Step:
         return out
 
 
-@dataclass(frozen=True)
-class Result:
+class Result(NamedTuple):
     """An amount in fen (``None`` when the rule gives no amount) with its trace."""
     fen: int | None
     identity: str

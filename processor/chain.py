@@ -1,0 +1,178 @@
+"""One claim through the three tiers, with the person's year-to-date state.
+
+    政策范围内费用 − 基本医保 → 大病保险 (annual deductible and bands on the year's total)
+    → 医疗救助 on the in-policy self-pay (annual threshold, rate, shared annual cap)
+    → 倾斜救助 on what is still left (where computed) → final self-pay → monitoring lists.
+
+The same calculators serve the Excel functions; this module only threads the state through them
+and picks the identity (several identities: the one with the highest total of 大病保险 + 医疗救助 +
+倾斜救助 for this claim, ties to the region's priority order — never a sum of two identities).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import NamedTuple
+from datetime import date
+
+from . import identities as ids
+from .book import Citation
+from .errors import BeyondCap, InputError, PolicyNotInForce
+from .rules.assistance import assistance, out_of_catalog_within_share
+from .rules.common import Ctx
+from .rules.critical import critical
+from .rules.monitor import monitor, rules as monitor_rules
+from .rules.tilt import tilt
+from .trace import Result, Step
+
+
+class YearState(NamedTuple):
+    """A person's year-to-date figures (fen), before the next claim."""
+    critical_base: int = 0   # Σ 政策范围内费用 − 基本医保 (what 大病保险's deductible and bands apply to)
+    critical: int = 0        # Σ 大病保险
+    selfpay: int = 0         # Σ in-policy self-pay after 基本医保 and 大病 (医疗救助 threshold)
+    assist: int = 0          # Σ 医疗救助 (shared annual cap)
+    remaining: int = 0       # Σ in-policy self-pay after the three tiers (倾斜救助 line)
+    tilt: int = 0            # Σ 倾斜救助
+    final_selfpay: int = 0   # Σ 个人自付 (final, incl. out-of-policy; monitoring)
+
+    def plus(self, d: "YearState") -> "YearState":
+        return YearState(self[0] + d[0], self[1] + d[1], self[2] + d[2], self[3] + d[3], self[4] + d[4],
+                         self[5] + d[5], self[6] + d[6])
+
+    def minus(self, d: "YearState") -> "YearState":
+        return YearState(self[0] - d[0], self[1] - d[1], self[2] - d[2], self[3] - d[3], self[4] - d[4],
+                         self[5] - d[5], self[6] - d[6])
+
+    def astuple(self) -> tuple[int, ...]:
+        return tuple(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    settlement_id: str
+    person: str              # the person key (ID number); never logged
+    settled_on: date
+    kind: str
+    total_cost: int
+    policy_cost: int
+    basic_paid: int
+    critical_paid: int | None = None  # from the export, when present: used, and checked
+    referral: bool = True
+    in_province: bool = True
+    out_of_catalog: int = 0
+    hospital_class: str = ""
+
+
+@dataclass(slots=True)
+class Settlement:
+    identity: str
+    critical: int
+    assist: int
+    tilt: int | None         # None: 倾斜救助 not computed in this region (依申请 / not provided)
+    final_selfpay: int
+    monitor: str
+    delta: YearState         # what this claim adds to the year's state
+    citations: list[Citation] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    critical_computed: int | None = None
+
+
+def settle(ctx: Ctx, identities: tuple[str, ...], claim: Claim, state: YearState) -> Settlement:
+    if not identities:
+        return _settle_one(ctx, ids.ORDINARY, claim, state)
+    results, errors = [], []
+    for i in sorted(identities, key=lambda i: ids.rank(ctx.view, i)):
+        try:
+            results.append(_settle_one(ctx, i, claim, state))
+        except (BeyondCap, PolicyNotInForce) as err:  # this identity does not compete (see identities.best)
+            errors.append(err)
+    if not results:
+        raise errors[0]
+    best = max(range(len(results)), key=lambda k: (results[k].critical + results[k].assist + (results[k].tilt or 0), -k))
+    chosen = results[best]
+    if len(results) > 1:
+        cite = ids.multi_identity_citation(ctx.view)
+        if cite is not None:
+            chosen.citations.insert(0, cite)
+    return chosen
+
+
+def _settle_one(ctx: Ctx, identity: str, claim: Claim, state: YearState) -> Settlement:
+    cites: list[Citation] = []
+    notes: list[str] = []
+    amount = claim.policy_cost - claim.basic_paid
+    if amount < 0:
+        raise InputError("政策范围内费用小于基本医保支付")
+    r_crit = critical(ctx, identity, amount, state.critical_base, claim.referral)
+    _collect(r_crit, cites)
+    crit = r_crit.fen
+    if claim.critical_paid is not None:
+        if claim.critical_paid != crit:
+            notes.append(f"大病保险：导出 {claim.critical_paid / 100:.2f}，按政策应为 {crit / 100:.2f}")
+        crit_used = claim.critical_paid
+    else:
+        crit_used = crit
+    selfpay = amount - crit_used
+    if selfpay < 0:
+        raise InputError("大病保险支付大于政策范围内费用扣除基本医保后的余额")
+
+    assist = 0
+    kinds = ctx.view.get("assistance.kinds")
+    if kinds is not None and claim.kind in kinds.value:
+        r = assistance(ctx, identity, selfpay, state.selfpay, state.assist, claim.kind, claim.referral,
+                       claim.policy_cost, claim.in_province)
+        assist = r.fen
+        _collect(r, cites)
+        if claim.out_of_catalog > 0 and claim.kind == "住院" and "住院目录外" in kinds.value \
+                and ctx.view.get(f"assistance.rate.住院目录外.{identity}") is not None:
+            if not claim.hospital_class:
+                notes.append("有目录外费用但缺少医疗机构收费类别，未计算目录外救助")
+            else:
+                within, step = out_of_catalog_within_share(ctx, claim.out_of_catalog, claim.total_cost,
+                                                           claim.hospital_class)
+                r2 = assistance(ctx, identity, within, 0, state.assist + assist, "住院目录外", claim.referral,
+                                None, claim.in_province)
+                assist += r2.fen
+                cites.append(step.cite)
+                _collect(r2, cites)
+    elif kinds is not None:
+        cites.append(kinds.citation)
+
+    remaining = selfpay - assist
+    tilt_fen: int | None = None
+    mode = ctx.view.get("tilt.mode")
+    if mode is not None and mode.value == "computed":
+        r_tilt = tilt(ctx, identity, remaining, state.remaining, state.tilt, claim.referral)
+        tilt_fen = r_tilt.fen
+        _collect(r_tilt, cites)
+    final = claim.total_cost - claim.basic_paid - crit_used - assist - (tilt_fen or 0)
+    if final < 0:
+        raise InputError("医疗费总额小于各项基金支付之和")
+    listed = ""
+    if monitor_rules(ctx):
+        r_mon = monitor(ctx, identity, final, state.final_selfpay)
+        listed = r_mon.text
+        if listed:
+            _collect(r_mon, cites)
+    in_policy_selfpay = selfpay if claim.kind != "住院目录外" else 0
+    delta = YearState(amount, crit_used, in_policy_selfpay, assist, remaining, tilt_fen or 0, final)
+    return Settlement(identity, crit_used, assist, tilt_fen, final, listed, delta, cites, notes, crit)
+
+
+def _collect(result: Result, cites: list[Citation]) -> None:
+    for c in result.citations():
+        if c not in cites:
+            cites.append(c)
+
+
+def reverse(original: Settlement) -> Settlement:
+    """A reversal row: the negated amounts of the claim it cancels; the state goes back by its delta."""
+    d = original.delta
+    neg = YearState(*(-x for x in d.astuple()))
+    return replace(original, critical=-original.critical, assist=-original.assist,
+                   tilt=None if original.tilt is None else -original.tilt,
+                   final_selfpay=-original.final_selfpay, monitor="", delta=neg,
+                   notes=["冲销结算，撤销原结算的年度累计"])
+
+
+__all__ = ["Claim", "Settlement", "YearState", "settle", "reverse", "PolicyNotInForce", "Step"]
