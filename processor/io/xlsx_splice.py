@@ -23,17 +23,18 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import numbers
+import operator
 import os
 import posixpath
 import queue
 import re
-import shutil
 import tempfile
 import threading
 import zipfile
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from types import NoneType
 from typing import Callable, Iterable, Sequence
 
 from defusedxml.ElementTree import fromstring as _parse_xml
@@ -606,74 +607,175 @@ class _ThreadedSink:
             self._thread.join()
 
 
+_SPECIAL_CHAR = re.compile("[&<>\x00-\x1f\ud800-\udfff\ufffe\uffff]")
+_EMPTY_INLINE = ' t="inlineStr"><is><t></t></is></c>'
+_BOOL_TEXT = {True: "是", False: "否"}
+_FAST_TYPES = frozenset({NoneType, str, int, float, Decimal, _dt.date, bool})
+
+
+def _getter(indexes: list[int]) -> Callable[[Sequence[object]], tuple]:
+    """itemgetter that always returns a tuple."""
+    if len(indexes) == 1:
+        (i,) = indexes
+        return lambda values: (values[i],)
+    return operator.itemgetter(*indexes)
+
+
 class _RowRenderer:
-    """Turns value rows into ``<row>`` XML, styles taken from the prototype row."""
+    """Turns value rows into ``<row>`` XML, styles taken from the prototype row.
+
+    Each row's tuple of value types picks a precompiled ``str.format`` template for the whole row
+    (checked with a few C-level passes: one regex over the row's joined texts, strip() of the
+    texts, min/max of the ints, finiteness of the floats); rows that fail a check or hold rarer types (Formula,
+    datetime, big ints, texts needing escapes …) go through the per-cell path.
+    """
 
     def __init__(self, proto: _Row, values: _Values, where: str):
         self.ncols = max((c.col for c in proto.cells), default=0)
         styles: list[str | None] = [None] * self.ncols
         for c in proto.cells:
             styles[c.col - 1] = c.attr("s")
-        self.heads = [f'<c r="{_col_letter(i + 1)}' for i in range(self.ncols)]
+        self.letters = [_col_letter(i + 1) for i in range(self.ncols)]
+        self.heads = [f'<c r="{x}' for x in self.letters]
         self.style_attr = [f'" s="{s}"' if s not in (None, "0") else '"' for s in styles]
         self.empty = [f'" s="{s}"/>' if s not in (None, "0") else None for s in styles]
         self.row_attrs = proto.attrs_xml()
+        self.row_open = '<row r="{}"' + _brace_escape(self.row_attrs) + ">"
         self.values = values
         self.where = where
+        self.plans: dict[tuple, Callable | None] = {}
+        self.date_offset = values.epoch.toordinal()
+        self.min_serial = 0 if values.date1904 else 61
+
+    # -- per-cell path -----------------------------------------------------------------------
+    def slow_row(self, values: Sequence[object], r: int) -> str:
+        heads, style_attr, empty = self.heads, self.style_attr, self.empty
+        cell_tail = self.values.cell_tail
+        rs = str(r)
+        out = [self.row_open.format(rs)]
+        append = out.append
+        for i, v in enumerate(values):
+            tail = cell_tail(_kind_of(v), v)
+            if tail is None:
+                if empty[i] is not None:
+                    append(heads[i] + rs + empty[i])
+            else:
+                append(heads[i] + rs + style_attr[i] + tail)
+        for i in range(len(values), self.ncols):
+            if empty[i] is not None:
+                append(heads[i] + rs + empty[i])
+        append("</row>")
+        return "".join(out)
+
+    # -- per-signature path ------------------------------------------------------------------
+    def plan(self, sig: tuple) -> Callable | None:
+        """A function (values, r) → row XML or None (then the per-cell path is used)."""
+        if len(sig) > self.ncols:
+            raise ValueError(f"{self.where}：一行有{len(sig)}列，模板只有{self.ncols}列")
+        n = len(sig)
+        if any(t not in _FAST_TYPES for t in sig):
+            return None
+        str_idx = [i for i, t in enumerate(sig) if t is str]
+        int_idx = [i for i, t in enumerate(sig) if t is int]
+        float_idx = [i for i, t in enumerate(sig) if t is float]
+        dec_idx = [i for i, t in enumerate(sig) if t is Decimal]
+        date_idx = [i for i, t in enumerate(sig) if t is _dt.date]
+        bool_idx = [i for i, t in enumerate(sig) if t is bool]
+        # format arguments: 0 = row number, 1..n = the values, then date serials, then bool texts
+        extra = {i: n + 1 + j for j, i in enumerate(date_idx + bool_idx)}
+        parts = [self.row_open.replace("{}", "{0}")]
+        for i in range(self.ncols):
+            t = sig[i] if i < n else NoneType
+            head = f'<c r="{self.letters[i]}{{0}}'
+            if t is NoneType:
+                if self.empty[i] is not None:
+                    parts.append(head + _brace_escape(self.empty[i]))
+                continue
+            head += _brace_escape(self.style_attr[i])
+            if t is str:
+                parts.append(head + f' t="inlineStr"><is><t>{{{i + 1}}}</t></is></c>')
+            elif t is bool:
+                parts.append(head + f' t="inlineStr"><is><t>{{{extra[i]}}}</t></is></c>')
+            elif t is _dt.date:
+                parts.append(head + f"><v>{{{extra[i]}}}</v></c>")
+            else:
+                parts.append(head + f"><v>{{{i + 1}}}</v></c>")
+        parts.append("</row>")
+        fmt = "".join(parts).format
+
+        get_str = _getter(str_idx) if str_idx else None
+        get_int = _getter(int_idx) if int_idx else None
+        get_float = _getter(float_idx) if float_idx else None
+        get_dec = _getter(dec_idx) if dec_idx else None
+        get_date = _getter(date_idx) if date_idx else None
+        get_bool = _getter(bool_idx) if bool_idx else None
+        special = _SPECIAL_CHAR.search
+        join, strip = "".join, str.strip
+        big, offset, min_serial = _BIG_INT, self.date_offset, self.min_serial
+        isfinite, dec_finite, toordinal = math.isfinite, Decimal.is_finite, _dt.date.toordinal
+        bool_text = _BOOL_TEXT
+
+        def render(values: Sequence[object], r: int) -> str | None:
+            strs = None
+            if get_str is not None:
+                strs = get_str(values)
+                joined = join(strs)
+                # no escapes, no _xHHHH_, no edge whitespace (xml:space), not over-long
+                if (special(joined) is not None or "_x" in joined or len(joined) > _MAX_TEXT
+                        or tuple(map(strip, strs)) != strs):
+                    return None
+            if get_int is not None:
+                ints = get_int(values)
+                if max(ints) >= big or min(ints) <= -big:
+                    return None
+            if get_float is not None and not all(map(isfinite, get_float(values))):
+                return None
+            if get_dec is not None and not all(map(dec_finite, get_dec(values))):
+                return None
+            if get_date is not None:
+                serials = [o - offset for o in map(toordinal, get_date(values))]
+                if min(serials) < min_serial:
+                    return None
+                if get_bool is not None:
+                    serials.extend(map(bool_text.__getitem__, get_bool(values)))
+                line = fmt(r, *values, *serials)
+            elif get_bool is not None:
+                line = fmt(r, *values, *map(bool_text.__getitem__, get_bool(values)))
+            else:
+                line = fmt(r, *values)
+            if strs is not None and not all(strs):
+                line = line.replace(_EMPTY_INLINE, "/>")
+            return line
+
+        return render
 
     def render(self, rows: Iterable[Sequence[object]], first: int, emit: Callable[[bytes], None]) -> int:
         """Write all rows (row numbers from ``first``); returns how many."""
-        heads, style_attr, empty = self.heads, self.style_attr, self.empty
-        ncols = self.ncols
-        kinds = _KINDS
-        row_open = '<row r="{}"' + self.row_attrs.replace("{", "{{").replace("}", "}}") + ">"
-        cell_tail = self.values.cell_tail
-        K_STR, K_INT, K_FLOAT, K_NONE = _K_STR, _K_INT, _K_FLOAT, _K_NONE
-        needs_work = _NEEDS_WORK.search
-        big = _BIG_INT
+        plans = self.plans
+        make_plan = self.plan
+        slow_row = self.slow_row
         buf: list[str] = []
         append = buf.append
         r = first
-        count = 0
         for values in rows:
-            if len(values) > ncols:
-                raise ValueError(f"{self.where} 第{count + 1}行有{len(values)}列，模板只有{ncols}列")
-            rs = str(r)
-            append(row_open.format(rs))
-            for i, v in enumerate(values):
-                kind = kinds.get(type(v))
-                if kind is None:
-                    kind = _kind_of(v)
-                if kind == K_STR and v:
-                    if needs_work(v) is None and len(v) <= 32767:
-                        append(f'{heads[i]}{rs}{style_attr[i]} t="inlineStr"><is><t>{v}</t></is></c>')
-                    else:
-                        append(heads[i] + rs + style_attr[i] + _inline(v))
-                    continue
-                if kind == K_INT and -big < v < big:
-                    append(f"{heads[i]}{rs}{style_attr[i]}><v>{v}</v></c>")
-                    continue
-                if kind == K_FLOAT and v - v == 0:  # finite
-                    append(f"{heads[i]}{rs}{style_attr[i]}><v>{v!r}</v></c>")
-                    continue
-                tail = None if kind == K_NONE or kind == K_STR else cell_tail(kind, v)
-                if tail is None:
-                    if empty[i] is not None:
-                        append(heads[i] + rs + empty[i])
-                else:
-                    append(heads[i] + rs + style_attr[i] + tail)
-            for i in range(len(values), ncols):
-                if empty[i] is not None:
-                    append(heads[i] + rs + empty[i])
-            append("</row>")
+            sig = tuple(map(type, values))
+            try:
+                plan = plans[sig]
+            except KeyError:
+                plan = plans[sig] = make_plan(sig)
+            line = plan(values, r) if plan is not None else None
+            append(line if line is not None else slow_row(values, r))
             r += 1
-            count += 1
-            if count % _CHUNK_ROWS == 0:
+            if len(buf) == _CHUNK_ROWS:
                 emit("".join(buf).encode("utf-8"))
                 buf.clear()
         if buf:
             emit("".join(buf).encode("utf-8"))
-        return count
+        return r - first
+
+
+def _brace_escape(text: str) -> str:
+    return text.replace("{", "{{").replace("}", "}}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -757,39 +859,43 @@ def _write_zip(template: Path, fh, sheets: dict[str, SheetFill], cell_text: dict
                 sheet.set_text(ref, text)
             plans[member] = _SheetPlan(name, sheet, sheets.get(name), values, spill_dir)
 
-        # the fill's size decides the print area, so rows are counted before workbook.xml is written
-        for plan in plans.values():
-            plan.prepare()
-            if plan.shift is not None:
-                workbook_xml = _shift_defined_names(workbook_xml, plan.name, plan.shift)
-
-        dst = zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL)
         try:
-            for info in src.infolist():
-                name = info.filename
-                if name == book.calc_chain:
-                    continue
-                if name in plans:
-                    plans[name].write(dst, info)
-                    continue
-                if name == book.workbook_part:
-                    data = workbook_xml.encode("utf-8")
-                elif name == book.rels_part:
-                    data = rels_xml.encode("utf-8")
-                elif name == "[Content_Types].xml":
-                    data = content_types.encode("utf-8")
-                else:
-                    data = src.read(name)
-                dst.writestr(_copy_info(info), data)
-            dst.close()
-        except BaseException:
+            # the fill's size decides the print area, so rows are counted before workbook.xml is written
             for plan in plans.values():
-                plan.discard()
-            _abandon(dst)
-            raise
+                plan.prepare()
+                if plan.shift is not None:
+                    workbook_xml = _shift_defined_names(workbook_xml, plan.name, plan.shift)
+            _write_members(src, book, plans, fh, workbook_xml, rels_xml, content_types)
         finally:
             for plan in plans.values():
                 plan.discard()
+
+
+def _write_members(src: zipfile.ZipFile, book: _Book, plans: dict[str, "_SheetPlan"], fh,
+                   workbook_xml: str, rels_xml: str, content_types: str) -> None:
+    """Every template member in order: edited ones rewritten, calcChain dropped, others copied."""
+    dst = zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL)
+    try:
+        for info in src.infolist():
+            name = info.filename
+            if name == book.calc_chain:
+                continue
+            if name in plans:
+                plans[name].write(dst, info)
+                continue
+            if name == book.workbook_part:
+                data = workbook_xml.encode("utf-8")
+            elif name == book.rels_part:
+                data = rels_xml.encode("utf-8")
+            elif name == "[Content_Types].xml":
+                data = content_types.encode("utf-8")
+            else:
+                data = src.read(name)
+            dst.writestr(_copy_info(info), data)
+        dst.close()
+    except BaseException:
+        _abandon(dst)
+        raise
 
 
 def _copy_info(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
@@ -894,7 +1000,7 @@ class _SheetPlan:
         if self.fill is None:
             dst.writestr(_copy_info(info), self.sheet.xml().encode("utf-8"))
             return
-        head, tail, proto_xml = self._head_tail()
+        head, tail, proto_xml = (part.encode("utf-8") for part in self._head_tail())
         zi = zipfile.ZipInfo(info.filename, date_time=info.date_time)
         zi.compress_type = zipfile.ZIP_DEFLATED
         zi.external_attr = info.external_attr
@@ -908,9 +1014,9 @@ class _SheetPlan:
         with dst.open(zi, "w") as member:
             sink = _ThreadedSink(member)
             try:
-                sink.write(head.encode("utf-8"))
+                sink.write(head)
                 if self.count == 0:
-                    sink.write(proto_xml.encode("utf-8"))
+                    sink.write(proto_xml)
                 elif self.spill is not None:
                     while True:
                         chunk = self.spill.read(1 << 20)
@@ -921,7 +1027,7 @@ class _SheetPlan:
                     n = self.renderer.render(self.rows, self.fill.prototype_row, sink.write)
                     if n != self.count:
                         raise ValueError(f"{self.name}：行数在写入时变化（{self.count} → {n}）")
-                sink.write(tail.encode("utf-8"))
+                sink.write(tail)
             except BaseException:
                 sink.stop()
                 raise
