@@ -13,6 +13,7 @@ which one.
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 import os
 from pathlib import Path
@@ -51,7 +52,9 @@ def _settings_path() -> Path | None:
 def engine() -> Engine:
     """The engine, with the policy book loaded once; reloaded only when the settings file changes."""
     path = _settings_path()
-    stamp = (str(path), path.stat().st_mtime_ns) if path and path.exists() else (None, None)
+    # a named file that is missing gets its own key, so load_settings reports it on every call instead of
+    # a cached settings-less engine being reused silently
+    stamp = (str(path), path.stat().st_mtime_ns if path.exists() else None) if path else (None, None)
     eng = _engines.get(stamp)
     if eng is None:
         _engines.clear()
@@ -71,6 +74,18 @@ def _message(err: Exception) -> str:
         log.exception("yibao UDF internal error")
         text = f"#内部错误：{type(err).__name__}，请联系维护人员"
     return text if len(text) <= MAX_CELL_TEXT else text[: MAX_CELL_TEXT - 1] + "…"
+
+
+def _errors_as_text(fn):
+    """Excel error cells (#N/A, #VALUE! …) reach Python as '#N/A' text instead of None.
+
+    By default xlwings turns an error cell into ``None`` (``_xlwindows._clean_value_data_element``), which
+    reads as an empty cell: an #N/A 人员类别 would silently become 普通参保人 and an #N/A date today.
+    With ``err_to_str`` the parsers below reject the text with a message. No effect outside Windows.
+    """
+    for name in inspect.signature(fn).parameters:
+        fn = xw.arg(name, err_to_str=True)(fn)
+    return fn
 
 
 def _cell(fn):
@@ -128,6 +143,7 @@ def _tilt(category, remaining, region, ytd_remaining=None, ytd_tilt=None, date=N
 
 # ----------------------------------------------------------------------------- Excel functions
 @xw.func
+@_errors_as_text
 @_cell
 def ASSIST(category, selfpay, region, ytd_selfpay=None, ytd_assist=None, kind=None, date=None,
            referral=None, stay_total=None, in_province=None):
@@ -137,6 +153,7 @@ def ASSIST(category, selfpay, region, ytd_selfpay=None, ytd_assist=None, kind=No
 
 
 @xw.func
+@_errors_as_text
 @_cell
 def CRITICAL(category, amount, region, ytd_amount=None, date=None, referral=None):
     """大病保险：本次支付（元）。amount = 政策范围内费用经基本医保支付后的剩余。"""
@@ -144,6 +161,7 @@ def CRITICAL(category, amount, region, ytd_amount=None, date=None, referral=None
 
 
 @xw.func
+@_errors_as_text
 @_cell
 def SUBSIDY(category, region, year=None):
     """资助参保：该年度资助金额（元）。"""
@@ -151,6 +169,7 @@ def SUBSIDY(category, region, year=None):
 
 
 @xw.func
+@_errors_as_text
 @_cell
 def TILT(category, remaining, region, ytd_remaining=None, ytd_tilt=None, date=None, referral=None):
     """倾斜救助：本次金额（元）；依申请的地区返回“依申请”。"""
@@ -158,6 +177,7 @@ def TILT(category, remaining, region, ytd_remaining=None, ytd_tilt=None, date=No
 
 
 @xw.func
+@_errors_as_text
 @_cell
 def MONITOR(category, selfpay, region, ytd_selfpay=None, date=None):
     """监测：应纳入的监测/预警名单名称，未达到时为空。"""
@@ -166,6 +186,7 @@ def MONITOR(category, selfpay, region, ytd_selfpay=None, date=None):
 
 
 @xw.func
+@_errors_as_text
 @_cell
 def IDENTITY(categories, region, date=None):
     """多重身份：待遇最高的一个身份。"""
@@ -174,6 +195,7 @@ def IDENTITY(categories, region, date=None):
 
 @xw.func
 @xw.ret(transpose=True)
+@_errors_as_text
 @_explain
 def ASSIST_EXPLAIN(category, selfpay, region, ytd_selfpay=None, ytd_assist=None, kind=None, date=None,
                    referral=None, stay_total=None, in_province=None):
@@ -183,6 +205,7 @@ def ASSIST_EXPLAIN(category, selfpay, region, ytd_selfpay=None, ytd_assist=None,
 
 @xw.func
 @xw.ret(transpose=True)
+@_errors_as_text
 @_explain
 def CRITICAL_EXPLAIN(category, amount, region, ytd_amount=None, date=None, referral=None):
     """大病保险的计算过程：每步一行。"""
@@ -191,6 +214,7 @@ def CRITICAL_EXPLAIN(category, amount, region, ytd_amount=None, date=None, refer
 
 @xw.func
 @xw.ret(transpose=True)
+@_errors_as_text
 @_explain
 def SUBSIDY_EXPLAIN(category, region, year=None):
     """资助参保的计算过程：每步一行。"""
@@ -199,6 +223,7 @@ def SUBSIDY_EXPLAIN(category, region, year=None):
 
 @xw.func
 @xw.ret(transpose=True)
+@_errors_as_text
 @_explain
 def TILT_EXPLAIN(category, remaining, region, ytd_remaining=None, ytd_tilt=None, date=None, referral=None):
     """倾斜救助的计算过程：每步一行。"""

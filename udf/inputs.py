@@ -12,6 +12,11 @@ from processor.errors import InputError
 from processor.money import parse_amount
 from processor.rules.assistance import normalise_kind
 
+# An amount no medical bill reaches: a larger number is a mistyped or misaligned cell (an ID number
+# pasted into an amount column, 1e300), not money. It also keeps fen exact in Excel's 15 digits.
+MAX_YUAN = 1_000_000_000
+_MAX_FEN = MAX_YUAN * 100
+
 _TRUE = {"是", "y", "yes", "true", "1", "转诊", "已转诊", "按规定转诊", "省内", "√"}
 _FALSE = {"否", "n", "no", "false", "0", "未转诊", "未按规定转诊", "省外", "×"}
 
@@ -21,13 +26,23 @@ def amount(value, what: str, required: bool = True) -> int:
         if required:
             raise InputError(f"缺少{what}")
         return 0
-    return parse_amount(value, what)
+    return _parse(value, what)
 
 
 def optional_amount(value, what: str) -> int | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    return parse_amount(value, what)
+    return _parse(value, what)
+
+
+def _parse(value, what: str) -> int:
+    try:
+        fen = parse_amount(value, what)
+    except ArithmeticError:  # Decimal overflow on e.g. 1e300: a bad input, not a bug
+        raise InputError(f"{what}数值过大，请核对") from None
+    if fen > _MAX_FEN:
+        raise InputError(f"{what}超过{MAX_YUAN // 100_000_000}亿元，请核对（是否误填了证件号等）")
+    return fen
 
 
 def flag(value, what: str, default: bool = True) -> bool:
@@ -56,8 +71,8 @@ def year(value) -> int:
         return date.today().year
     if isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer() and 1900 < value < 3000:
         return int(value)
-    text = str(value).strip().rstrip("年").rstrip("度")
-    if text.isdigit() and len(text) == 4:
+    text = str(value).strip().removesuffix("度").removesuffix("年")  # 2022 / 2022年 / 2022年度
+    if text.isdecimal() and len(text) == 4:
         return int(text)
     raise InputError(f"年度无效：{str(value)[:10]}（请写 2022）")
 
