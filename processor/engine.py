@@ -85,6 +85,11 @@ class Engine:
 
     def benefit_start(self, categories, region, paid_on: date, case: str = "") -> Result:
         ctx = self.ctx(region, paid_on)
+        period = ctx.view.get("waiting.collection_period")
+        if period is not None and period.value[0] <= paid_on <= period.value[1]:
+            year_start = date(period.value[1].year, 1, 1)
+            if year_start > paid_on:  # paying ahead for the next benefit year: that year's policy applies
+                ctx = self.ctx(region, year_start)
         found = ids.resolve(ctx.view, categories) or (ids.ORDINARY,)
         results = [_benefit_start(ctx, i, paid_on, case) for i in found]
         return min(results, key=lambda r: r.text)  # earliest start wins

@@ -17,11 +17,19 @@ SUBSIDISED = "资助参保对象"
 
 
 def benefit_start(ctx: Ctx, identity: str, paid_on: date, case: str = "") -> Result:
-    """The first day of benefits for a person who paid on ``paid_on`` (looked up on that date)."""
+    """The first day of benefits for a person who paid on ``paid_on``.
+
+    ``ctx`` is the policy of the benefit year the payment buys: the payment date's, or for a payment
+    in the collection period before the benefit year starts, that year's first day (see Engine)."""
     view = ctx.view
+    period = view.get("waiting.collection_period")
+    # paying in the collection period for the next benefit year: no benefit before that year starts
+    earliest = paid_on
+    if period is not None and period.value[0] <= paid_on <= period.value[1]:
+        earliest = max(paid_on, date(period.value[1].year, 1, 1))
     groups = view.get("waiting.exempt_groups")
     if groups is not None and identity in groups.value:
-        return _result(identity, paid_on, Step(f"{identity}：不设待遇享受等待期，自缴费之日起享受", groups.citation))
+        return _result(identity, earliest, Step(f"{identity}：不设待遇享受等待期，自缴费之日起享受", groups.citation))
     cases = view.get("waiting.exempt_cases")
     if not case and cases is not None and SUBSIDISED in cases.value:
         # A listed case "资助参保对象" covers every identity the policy in force subsidises
@@ -29,14 +37,13 @@ def benefit_start(ctx: Ctx, identity: str, paid_on: date, case: str = "") -> Res
         # groups named in waiting.exempt_groups.
         p = view.get(f"subsidy.{identity}")
         if p is not None and p.value["method"] != "none":
-            return _result(identity, paid_on, Step(f"{identity}属{SUBSIDISED}（{p.citation}）：不设待遇享受等待期",
+            return _result(identity, earliest, Step(f"{identity}属{SUBSIDISED}（{p.citation}）：不设待遇享受等待期",
                                                    cases.citation))
     if case:
         if cases is None or case not in cases.value:
             allowed = "、".join(cases.value) if cases else "无"
             raise InputError(f"未知的免等待期情形：{case[:20]}（可用：{allowed}）")
-        return _result(identity, paid_on, Step(f"{case}：不设待遇享受等待期", cases.citation))
-    period = view.get("waiting.collection_period")
+        return _result(identity, earliest, Step(f"{case}：不设待遇享受等待期", cases.citation))
     days = view.get("waiting.days")
     if period is None or days is None:
         raise PolicyNotInForce(f"{ctx.region}在 {paid_on} 的政策未规定待遇享受等待期")

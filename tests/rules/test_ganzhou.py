@@ -553,10 +553,6 @@ class TestWaiting:
         # 稳定脱贫 would wait until 2022-07-30; 低保 none → 2022-05-01
         assert gz.benefit_start("稳定脱贫人口、低保", GZ, date(2022, 5, 1)).text == "2022-05-01"
 
-    @pytest.mark.xfail(strict=True, raises=InputError,
-                       reason="known gap: identities are looked up on the payment date, and 37号's "
-                              "identities only exist from 2022-01-01, so a 特困 person enrolling in "
-                              "the 2021 part of the collection period is refused")
     def test_subsidised_person_in_2021_part_of_collection_period(self, gz):
         # 13号 二(二): in the collection period (and as 资助参保对象) no waiting; 待遇享受期 from 2022-01-01
         assert gz.benefit_start("特困人员", GZ, date(2021, 11, 15)).text == "2022-01-01"
