@@ -16,6 +16,7 @@ import functools
 import inspect
 import logging
 import os
+import time
 from pathlib import Path
 
 import xlwings as xw
@@ -34,10 +35,23 @@ MAX_CELL_TEXT = 250
 _engines: dict[tuple, Engine] = {}
 
 
+_LOOKUP_EVERY = 2.0  # seconds between searches for the workbook's settings file (a COM call in Excel)
+_found: dict[str, object] = {"at": float("-inf"), "path": None}
+
+
 def _settings_path() -> Path | None:
     env = os.environ.get("YIBAO_SETTINGS")
     if env:
         return Path(env)
+    now = time.monotonic()
+    if now - _found["at"] < _LOOKUP_EVERY:
+        return _found["path"]
+    _found["path"] = _search_settings()
+    _found["at"] = now
+    return _found["path"]
+
+
+def _search_settings() -> Path | None:
     try:  # only inside Excel: the calling workbook's folder
         caller = xw.Book.caller()
         p = Path(caller.fullname).parent / SETTINGS_FILE
@@ -65,6 +79,7 @@ def engine() -> Engine:
 
 def reload_settings() -> None:
     _engines.clear()
+    _found["at"] = float("-inf")
 
 
 def _message(err: Exception) -> str:
