@@ -20,6 +20,7 @@ Importable layout facts (use them instead of hard-coding cell addresses):
 from __future__ import annotations
 
 import io
+import os
 import re
 import zipfile
 from pathlib import Path
@@ -302,7 +303,10 @@ def build(name: str, directory: Path | None = None) -> Path:
     target = (directory or TEMPLATE_DIR) / f"{name}.xlsx"
     buf = io.BytesIO()
     build_workbook(name).save(buf)
-    target.write_bytes(_reproducible(buf.getvalue()))
+    # atomic: a writer reading the template meanwhile never sees a half-written zip
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.write_bytes(_reproducible(buf.getvalue()))
+    os.replace(tmp, target)
     return target
 
 
