@@ -70,10 +70,15 @@ LEDGER_SUM_COLUMNS = ["医疗费总额", "政策范围内费用", "基本医保�
 ANOMALY_COLUMNS = ["源行号", "结算ID", "姓名", "原因"]
 BASIS_COLUMNS = ["项目", "取值", "文号", "条款", "说明"]
 SUMMARY_COLUMNS = ["分组方式", "分组", "人次", "医疗费总额", "大病保险", "医疗救助", "倾斜救助", "个人自付"]
+# differences between what the export says a fund paid and what the policy gives (for 财务对账)
+CHECK_COLUMNS = ["源行号", "结算ID", "姓名", "基金", "导出金额", "按政策金额", "差额"]
+# each person's year-to-date state after this ledger: read back by `yibao fill --previous`
+STATE_COLUMNS = ["证件号码", "年度", "大病累计费用", "大病累计支付", "救助累计自付", "医疗救助累计",
+                 "三重后累计自付", "倾斜救助累计", "个人自付累计"]
 
 SHEET_COLUMNS: dict[str, dict[str, list[str]]] = {
     name: {"台账": LEDGER_COLUMNS[name], "异常": ANOMALY_COLUMNS, "政策依据": BASIS_COLUMNS,
-           "汇总": SUMMARY_COLUMNS}
+           "汇总": SUMMARY_COLUMNS, "核对": CHECK_COLUMNS, "年度累计": STATE_COLUMNS}
     for name in LEDGER_COLUMNS
 }
 
@@ -83,15 +88,17 @@ SHEET_ROWS: dict[str, tuple[int, int | None]] = {
     "异常": (2, None),
     "政策依据": (2, None),
     "汇总": (2, None),
+    "核对": (2, None),
+    "年度累计": (2, None),
 }
 LEDGER_HEADER_ROWS = (3, 4)
 
 _MONEY = {"医疗费总额", "政策范围内费用", "基本医保支付", "大病保险", "医疗救助", "倾斜救助", "个人自付",
-          "年度累计个人自付", "年度累计医疗救助"}
+          "年度累计个人自付", "年度累计医疗救助", "导出金额", "按政策金额", "差额", *STATE_COLUMNS[2:]}
 _DATES = {"入院日期", "出院日期", "结算日期"}
-_INTS = {"序号", "源行号", "人次"}
+_INTS = {"序号", "源行号", "人次", "年度"}
 COLUMN_KIND: dict[str, str] = {}
-for _cols in (*LEDGER_COLUMNS.values(), ANOMALY_COLUMNS, BASIS_COLUMNS, SUMMARY_COLUMNS):
+for _cols in (*LEDGER_COLUMNS.values(), ANOMALY_COLUMNS, BASIS_COLUMNS, SUMMARY_COLUMNS, CHECK_COLUMNS, STATE_COLUMNS):
     for _c in _cols:
         COLUMN_KIND[_c] = "money" if _c in _MONEY else "date" if _c in _DATES else "int" if _c in _INTS else "text"
 
@@ -243,7 +250,9 @@ def _totals_row(ws, row: int, proto: int, columns: list[str], summed: list[str])
             cell.alignment = Alignment(horizontal="center", vertical="center")
         elif name in summed:
             letter = get_column_letter(i)
-            cell.value = f"=SUM({letter}{proto}:{letter}{proto})"
+            # +0 turns a money cell holding text into #VALUE!: the total shows an error, never a
+            # sum that silently skipped a cell (SUM ignores text); empty cells count as 0.
+            cell.value = f"=SUMPRODUCT({letter}{proto}:{letter}{proto}+0)"
             cell.number_format = _FORMATS["money"]
             cell.alignment = _ALIGN["money"]
 
@@ -269,7 +278,7 @@ def build_workbook(name: str) -> Workbook:
     ws = wb.active
     ws.title = "台账"
     _ledger_sheet(ws, name)
-    for sheet in ("异常", "政策依据", "汇总"):
+    for sheet in ("异常", "政策依据", "汇总", "核对", "年度累计"):
         _simple_sheet(wb.create_sheet(sheet), sheet, SHEET_COLUMNS[name][sheet])
     wb.properties.creator = "yibao"
     wb.properties.title = TITLES[name]

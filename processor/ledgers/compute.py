@@ -1,0 +1,143 @@
+"""The month's computation: normalised claims → settlements, per person in settlement order.
+
+Rows in = rows written + rows rejected. A rejected row carries its source row number and the
+reason in Chinese. A duplicate 结算ID is rejected (never paid twice); a reversal (negative amounts
+under an earlier 结算ID) undoes the original's effect on the year-to-date state.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .. import identities as ids
+from ..book import Citation, Region
+from ..chain import Settlement, YearState, reverse, settle
+from ..errors import InputError, PolicyNotInForce
+from ..io.reader import ExportTable
+from ..rules.common import Ctx
+from ..settings import Settings
+from .normalise import ClaimRow, normalise
+
+
+@dataclass
+class Rejected:
+    source_row: int
+    settlement_id: str
+    name: str
+    reason: str
+
+
+@dataclass
+class Line:
+    """One written ledger row."""
+    row: ClaimRow
+    result: Settlement
+    state_after: YearState
+
+
+@dataclass
+class PreviousLedger:
+    """What last month's filled ledger hands over: per-person state and the settlements already paid."""
+    year_state: dict[tuple[str, int], YearState] = field(default_factory=dict)
+    settled: dict[str, tuple[str, int, YearState, Settlement | None]] = field(default_factory=dict)
+    path: str = ""
+
+
+@dataclass
+class Outcome:
+    lines: list[Line]
+    rejected: list[Rejected]
+    skipped: list[tuple[int, str]]
+    states: dict[tuple[str, int], YearState]
+    citations: dict[Citation, None]
+    views: dict
+
+    @property
+    def rows_read(self) -> int:
+        return len(self.lines) + len(self.rejected)
+
+
+def compute(table: ExportTable, region: Region, settings: Settings, previous: PreviousLedger | None = None,
+            progress: Callable[[int, int], None] | None = None) -> Outcome:
+    previous = previous or PreviousLedger()
+    has_kind = "kind" in table.mapping.values()
+    rejected: list[Rejected] = []
+    accepted: list[ClaimRow] = []
+    for raw in table.rows:
+        try:
+            accepted.append(normalise(raw, has_kind))
+        except InputError as err:
+            v = raw.values
+            rejected.append(Rejected(raw.source_row, _t(v.get("settlement_id")), _t(v.get("name")), err.message))
+
+    accepted.sort(key=lambda r: (r.claim.settled_on, r.source_row))
+    states: dict[tuple[str, int], YearState] = dict(previous.year_state)
+    paid: dict[str, tuple[str, int, YearState, Settlement | None, int]] = {
+        sid: (*v, 0) for sid, v in previous.settled.items()}
+    reversed_ids: set[str] = set()
+    lines: list[Line] = []
+    citations: dict[Citation, None] = {}
+    views: dict = {}
+    total = len(accepted)
+    for n, row in enumerate(accepted, 1):
+        if progress and (n % 2000 == 0 or n == total):
+            progress(n, total)
+        claim = row.claim
+        sid = claim.settlement_id
+        try:
+            ctx = _ctx(views, region, claim.settled_on, settings)
+            key = (claim.person, claim.settled_on.year)
+            state = states.get(key, YearState())
+            if row.reversal:
+                original = paid.get(sid)
+                if original is None:
+                    raise InputError("冲销行找不到被冲销的结算ID（本月及上月台账中均无）")
+                if sid in reversed_ids:
+                    raise InputError("该结算ID已冲销过，重复的冲销行")
+                person, year, delta, orig_result, _ = original
+                if person != claim.person:
+                    raise InputError("冲销行的证件号码与原结算不一致")
+                result = reverse(orig_result) if orig_result else _reversal_from_delta(delta)
+                reversed_ids.add(sid)
+                key = (person, year)
+                state = states.get(key, YearState())
+            else:
+                if sid in paid:
+                    where = f"第{paid[sid][4]}行" if paid[sid][4] else "上月台账"
+                    raise InputError(f"重复的结算ID（与{where}重复），不重复计算")
+                identities = ids.resolve(ctx.view, row.category)
+                result = settle(ctx, identities, claim, state)
+                paid[sid] = (claim.person, claim.settled_on.year, result.delta, result, row.source_row)
+        except (InputError, PolicyNotInForce) as err:
+            rejected.append(Rejected(row.source_row, sid, row.name, err.message))
+            continue
+        state = state.plus(result.delta)
+        states[key] = state
+        for c in result.citations:
+            citations.setdefault(c, None)
+        lines.append(Line(row, result, state))
+    rejected.sort(key=lambda r: r.source_row)
+    return Outcome(lines, rejected, list(table.skipped), states, citations, views)
+
+
+def _ctx(views: dict, region: Region, on, settings: Settings) -> Ctx:
+    ctx = views.get(on)
+    if ctx is None:
+        try:
+            ctx = Ctx(region.view(on), settings)
+        except PolicyNotInForce as err:
+            raise PolicyNotInForce(f"结算日期 {on}：{err.message}") from None
+        views[on] = ctx
+    return ctx
+
+
+def _reversal_from_delta(delta: YearState) -> Settlement:
+    neg = YearState(*(-x for x in delta.astuple()))
+    return Settlement(identity="", critical=neg.critical, assist=neg.assist, tilt=neg.tilt or None,
+                      final_selfpay=neg.final_selfpay, monitor="", delta=neg,
+                      notes=["冲销上月台账中的结算，撤销其年度累计"])
+
+
+def _t(v) -> str:
+    return "" if v is None else str(v).strip()[:40]
+

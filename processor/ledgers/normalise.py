@@ -1,0 +1,126 @@
+"""Raw export rows → claims, or a rejection with its reason (nothing is dropped silently)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from ..chain import Claim
+from ..dates import parse_date
+from ..errors import InputError
+from ..io.reader import RawRow
+from ..money import parse_amount
+from ..rules.assistance import KIND_ALIASES
+
+REQUIRED = ("settlement_id", "id_number", "name", "settlement_date", "policy_cost", "basic_paid")
+_TRUE = {"是", "y", "yes", "1", "true", "转诊", "已转诊", "按规定转诊", "省内", "省内就医", "本地", "市内", "县内"}
+_FALSE = {"否", "n", "no", "0", "false", "未转诊", "未按规定转诊", "省外", "省外就医", "异地", "跨省"}
+EXTRA_KINDS = {"普通门诊": "普通门诊", "门诊": "普通门诊", "门诊统筹": "普通门诊", "普通门诊统筹": "普通门诊",
+               "药店购药": "普通门诊"}
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimRow:
+    """A claim with what the ledger shows besides the computation."""
+    source_row: int
+    claim: Claim
+    category: str
+    name: str
+    id_number: str
+    township: str
+    village: str
+    hospital: str
+    admission: date | None
+    discharge: date | None
+    critical_export: int | None
+    assist_export: int | None
+    tilt_export: int | None
+    reversal: bool
+
+
+def _text(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    return str(v).strip()
+
+
+def _flag(v, what: str, default: bool = True) -> bool:
+    t = _text(v).lower()
+    if not t:
+        return default
+    if t in _TRUE:
+        return True
+    if t in _FALSE:
+        return False
+    raise InputError(f"{what}应为 是/否：{t[:10]}")
+
+
+def _money(values: dict, key: str, what: str, required: bool = False) -> int | None:
+    v = values.get(key)
+    if v is None or (isinstance(v, str) and not v.strip()):
+        if required:
+            raise InputError(f"缺少{what}")
+        return None
+    return parse_amount(v, what, allow_negative=True)
+
+
+def kind_of(text) -> str:
+    key = _text(text).replace(" ", "")
+    if not key:
+        raise InputError("缺少医疗类别")
+    kind = KIND_ALIASES.get(key) or EXTRA_KINDS.get(key)
+    if kind is None:
+        raise InputError(f"未知医疗类别：{key[:20]}")
+    return kind
+
+
+def normalise(row: RawRow, has_kind_column: bool) -> ClaimRow:
+    """Raises :class:`InputError` with the reason the row is rejected."""
+    v = row.values
+    for key in REQUIRED:
+        if v.get(key) is None or (isinstance(v.get(key), str) and not v[key].strip()):
+            raise InputError(f"缺少必填项：{_LABELS[key]}")
+    sid = _text(v["settlement_id"])
+    id_number = _text(v["id_number"]).upper()
+    settled = parse_date(v["settlement_date"], "结算日期")
+    kind = kind_of(v.get("kind")) if has_kind_column else "住院"
+    policy = _money(v, "policy_cost", "政策范围内费用", True)
+    basic = _money(v, "basic_paid", "基本医保支付", True)
+    total = _money(v, "total_cost", "医疗费总额")
+    if total is None:
+        total = policy + (_money(v, "self_funded", "全自费金额") or 0)
+    crit = _money(v, "critical_paid", "大病保险支付")
+    out_cat = _money(v, "out_of_catalog", "目录外费用") or 0
+    amounts = [x for x in (policy, basic, total, crit, out_cat) if x is not None]
+    reversal = any(x < 0 for x in amounts)
+    if reversal and any(x > 0 for x in amounts):
+        raise InputError("金额正负混杂：冲销行的金额应全部为负数或零")
+    if not reversal:
+        if total < policy:
+            raise InputError("医疗费总额小于政策范围内费用")
+        if basic > policy:
+            raise InputError("基本医保支付大于政策范围内费用")
+        if crit is not None and basic + crit > policy:
+            raise InputError("基本医保与大病保险支付之和大于政策范围内费用")
+    claim = Claim(settlement_id=sid, person=id_number, settled_on=settled, kind=kind, total_cost=total,
+                  policy_cost=policy, basic_paid=basic, critical_paid=crit,
+                  referral=_flag(v.get("referral"), "是否转诊"), in_province=_flag(v.get("in_province"), "是否省内"),
+                  out_of_catalog=out_cat, hospital_class=_text(v.get("hospital_class")))
+    return ClaimRow(
+        source_row=row.source_row, claim=claim, category=_text(v.get("category")), name=_text(v["name"]),
+        id_number=id_number, township=_text(v.get("township")), village=_text(v.get("village")),
+        hospital=_text(v.get("hospital")),
+        admission=_opt_date(v.get("admission_date"), "入院日期"), discharge=_opt_date(v.get("discharge_date"), "出院日期"),
+        critical_export=crit, assist_export=_money(v, "assistance_paid", "医疗救助"),
+        tilt_export=_money(v, "tilt_paid", "倾斜救助"), reversal=reversal)
+
+
+def _opt_date(v, what):
+    if v is None or (isinstance(v, str) and not v.strip()):
+        return None
+    return parse_date(v, what)
+
+
+_LABELS = {"settlement_id": "结算ID", "id_number": "证件号码", "name": "姓名", "settlement_date": "结算日期",
+           "policy_cost": "政策范围内费用（符合范围金额）", "basic_paid": "基本医保支付（统筹基金支出）"}

@@ -1,0 +1,90 @@
+"""Reading last month's filled ledger (`--previous`): the year-to-date state of each person and the
+settlements already in it (for duplicates across months and reversals of earlier claims)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..chain import YearState
+from ..dates import parse_date
+from ..errors import FileError, InputError
+from ..io.safety import check_xlsx
+from ..money import parse_amount
+from .benefit import STATE_COLUMNS, STATE_SHEET
+from .compute import PreviousLedger
+
+_LEDGER_NEEDS = ("结算ID", "证件号码", "结算日期", "政策范围内费用", "基本医保支付", "大病保险", "医疗救助", "个人自付")
+
+
+def read_previous(path: str | Path) -> PreviousLedger:
+    path = Path(path)
+    if not path.is_file():
+        raise FileError(f"找不到上月台账：{path}")
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        raise FileError("上月台账应为本工具生成的 .xlsx 文件")
+    check_xlsx(path)
+    from python_calamine import CalamineWorkbook
+    with CalamineWorkbook.from_path(str(path)) as book:
+        if STATE_SHEET not in book.sheet_names or "台账" not in book.sheet_names:
+            raise FileError(f"上月台账缺少「台账」或「{STATE_SHEET}」工作表：请用本工具上月生成的台账")
+        state_grid = book.get_sheet_by_name(STATE_SHEET).to_python(skip_empty_area=False)
+        ledger_grid = book.get_sheet_by_name("台账").to_python(skip_empty_area=False)
+    prev = PreviousLedger(path=str(path))
+    try:
+        _read_state(state_grid, prev)
+        _read_ledger(ledger_grid, prev)
+    except InputError as err:
+        raise FileError(f"上月台账无法读取：{err.message}") from None
+    return prev
+
+
+def _fen(v) -> int:
+    return 0 if v is None or v == "" else parse_amount(v, "金额", allow_negative=True)
+
+
+def _read_state(grid, prev: PreviousLedger) -> None:
+    header = [str(x).strip() if x is not None else "" for x in (grid[0] if grid else [])]
+    if header[: len(STATE_COLUMNS)] != STATE_COLUMNS:
+        raise InputError(f"「{STATE_SHEET}」表头不符")
+    for row in grid[1:]:
+        if not row or row[0] in (None, ""):
+            continue
+        person, year = str(row[0]).strip().upper(), int(float(row[1]))
+        prev.year_state[(person, year)] = YearState(*(_fen(x) for x in row[2: 2 + 7]))
+
+
+def _read_ledger(grid, prev: PreviousLedger) -> None:
+    # header texts: the sub-header (row 4) or the merged single header (row 3)
+    if len(grid) < 5:
+        return
+    width = max(len(grid[2]), len(grid[3]))
+    names = []
+    for j in range(width):
+        sub = grid[3][j] if j < len(grid[3]) else None
+        top = grid[2][j] if j < len(grid[2]) else None
+        names.append(str(sub or top or "").strip())
+    idx = {n: j for j, n in enumerate(names) if n}
+    missing = [n for n in _LEDGER_NEEDS if n not in idx]
+    if missing:
+        raise InputError(f"「台账」缺少列：{'、'.join(missing)}")
+    for row in grid[4:]:
+        first = row[0] if row else None
+        if isinstance(first, str) and first.strip().startswith("合计"):
+            break
+        sid = row[idx["结算ID"]]
+        if sid in (None, ""):
+            continue
+        sid = str(sid).strip()
+        if isinstance(sid, str) and sid.endswith(".0"):
+            sid = sid[:-2]
+        policy, basic = _fen(row[idx["政策范围内费用"]]), _fen(row[idx["基本医保支付"]])
+        crit, assist = _fen(row[idx["大病保险"]]), _fen(row[idx["医疗救助"]])
+        tilt = _fen(row[idx["倾斜救助"]]) if "倾斜救助" in idx else 0
+        final = _fen(row[idx["个人自付"]])
+        person = str(row[idx["证件号码"]]).strip().upper()
+        year = parse_date(row[idx["结算日期"]], "结算日期").year
+        selfpay = policy - basic - crit
+        delta = YearState(policy - basic, crit, selfpay, assist, selfpay - assist, tilt, final)
+        if sid in prev.settled and policy < 0:  # a reversal row already in last month's ledger
+            prev.settled.pop(sid)
+            continue
+        prev.settled[sid] = (person, year, delta, None)

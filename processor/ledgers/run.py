@@ -1,0 +1,117 @@
+"""`yibao fill` and `yibao template check`: read → compute → write, with progress and a summary."""
+from __future__ import annotations
+
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from ..book import default_book
+from ..errors import FileError
+from ..io.headers import column_letter
+from ..io.reader import read_export
+from ..io.xlsx_splice import write_workbook
+from ..money import format_yuan
+from ..settings import load_settings
+from .benefit import default_layout, header_texts, sheets, template_for
+from .compute import compute
+from .previous import read_previous
+from .template import OUTPUT_COLUMNS, bureau_layout
+
+
+def _progress(quiet: bool):
+    if quiet:
+        return None
+    tty = sys.stderr.isatty()
+    last = [0.0]
+
+    def show(done: int, total: int) -> None:
+        now = time.monotonic()
+        if done != total and now - last[0] < 0.5:
+            return
+        last[0] = now
+        width = 30
+        filled = int(width * done / max(total, 1))
+        bar = "█" * filled + "░" * (width - filled)
+        text = f"计算中 {bar} {done:,}/{total:,}（{done * 100 // max(total, 1)}%）"
+        if tty:
+            print("\r" + text, end="" if done != total else "\n", file=sys.stderr, flush=True)
+        elif done == total:
+            print(text, file=sys.stderr)
+    return show
+
+
+def fill(args) -> int:
+    book = default_book()
+    region = book.region(args.region)
+    settings = load_settings(args.settings, known_regions=set(book.regions))
+    out = Path(args.out)
+    if out.exists() and not args.force:
+        raise FileError(f"输出文件已存在：{out}；如需覆盖请加 --force")
+    if args.template:
+        layout, name = bureau_layout(Path(args.template)), None
+    else:
+        name = template_for(args.ledger)
+        layout = default_layout(name)
+    say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, file=sys.stderr))
+    started = time.monotonic()
+    say(f"读取 {args.input} …")
+    table = read_export(args.input)
+    previous = read_previous(args.previous) if args.previous else None
+    if previous:
+        say(f"上月台账：{len(previous.year_state):,} 人的年度累计，{len(previous.settled):,} 条已结算")
+    outcome = compute(table, region, settings, previous, _progress(args.quiet))
+    period = args.period or _period_of(outcome)
+    fills = sheets(outcome, layout, region, settings, args.formulas)
+    texts = {layout.sheet: header_texts(name, region, args.unit, period, date.today())} if name else {}
+    say(f"写出 {out} …")
+    write_workbook(layout.template, out, fills, texts, force=args.force)
+    _summary(outcome, out, settings, time.monotonic() - started)
+    return 0
+
+
+def _period_of(outcome) -> str:
+    months = sorted({(ln.row.claim.settled_on.year, ln.row.claim.settled_on.month) for ln in outcome.lines})
+    if not months:
+        return ""
+    a, b = months[0], months[-1]
+    return f"{a[0]}-{a[1]:02d}" if a == b else f"{a[0]}-{a[1]:02d} 至 {b[0]}-{b[1]:02d}"
+
+
+def _summary(outcome, out: Path, settings, seconds: float) -> None:
+    lines = outcome.lines
+    totals = [sum(getattr(ln.result, k) or 0 for ln in lines) for k in ("critical", "assist", "tilt", "final_selfpay")]
+    print(f"完成：{out}")
+    print(f"读入结算行 {outcome.rows_read:,} = 写入台账 {len(lines):,} + 异常 {len(outcome.rejected):,}"
+          f"（另有空行/合计行 {len(outcome.skipped):,} 行未计入）")
+    print(f"大病保险 {format_yuan(totals[0])} 元；医疗救助 {format_yuan(totals[1])} 元；"
+          f"倾斜救助 {format_yuan(totals[2])} 元；个人自付 {format_yuan(totals[3])} 元")
+    if outcome.rejected:
+        print(f"异常行见工作表「异常」，共 {len(outcome.rejected):,} 行")
+    if settings.example:
+        print("注意：设置文件为示例数字（example = true），台账金额不可用于正式报送。")
+    print(f"用时 {seconds:.1f} 秒")
+
+
+def template_check(args) -> int:
+    path = Path(args.template)
+    layout = bureau_layout(path)
+    print(f"模板：{path}（工作表「{layout.sheet}」，表头在第 {layout.first_row - 1} 行，数据从第 {layout.first_row} 行起）")
+    unknown = []
+    for i, (header, col) in enumerate(zip(layout.headers, layout.columns)):
+        if col in OUTPUT_COLUMNS:
+            status = f"本工具计算/填写（{col}）"
+        elif col:
+            status = f"取自结算导出（{col}）"
+        else:
+            status = "不认识，留空"
+            if header:
+                unknown.append(header)
+        print(f"  {column_letter(i)}列 {header or '（空）'}：{status}")
+    known = sum(1 for c in layout.columns if c)
+    print(f"共 {len(layout.columns)} 列，识别 {known} 列" + (f"；不认识的表头：{'、'.join(unknown)}" if unknown else ""))
+    print(f"附加工作表：{'、'.join(sorted(layout.extra_sheets)) or '无（异常、政策依据、汇总不会写出）'}")
+    return 0
+
+
+__all__ = ["fill", "template_check"]

@@ -1,0 +1,77 @@
+"""A bureau's own ledger template (`--template my.xlsx`): find its header row, map each header to a
+ledger column (our own column names, or export aliases such as 身份证号 → 证件号码)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import FileError
+from ..io.headers import match_header
+from ..io.safety import check_xlsx
+
+# columns this tool computes or numbers
+OUTPUT_COLUMNS = {"序号", "适用身份", "大病保险", "医疗救助", "倾斜救助", "个人自付", "年度累计个人自付",
+                  "年度累计医疗救助", "监测提示", "政策依据", "是否转诊"}
+# export key → our ledger column
+FROM_EXPORT = {"settlement_id": "结算ID", "id_number": "证件号码", "name": "姓名", "category": "人员类别",
+               "kind": "医疗类别", "admission_date": "入院日期", "discharge_date": "出院日期",
+               "settlement_date": "结算日期", "total_cost": "医疗费总额", "policy_cost": "政策范围内费用",
+               "basic_paid": "基本医保支付", "critical_paid": "大病保险", "assistance_paid": "医疗救助",
+               "tilt_paid": "倾斜救助", "township": "镇（街）", "village": "村（居）",
+               "hospital": "就诊医疗机构名称", "referral": "是否转诊"}
+
+
+@dataclass
+class Layout:
+    template: Path
+    sheet: str
+    columns: list[str]          # our column name per template column ("" = left empty)
+    headers: list[str]          # the template's own header texts
+    first_row: int              # the row data starts at (1-based)
+    totals_row: int | None
+    extra_sheets: set[str]
+
+
+def column_for(header: str) -> str:
+    text = (header or "").strip()
+    if text in OUTPUT_COLUMNS:
+        return text
+    key = match_header(text)
+    return FROM_EXPORT.get(key, "") if key else ""
+
+
+def bureau_layout(path: Path) -> Layout:
+    if not path.is_file():
+        raise FileError(f"找不到模板：{path}")
+    if path.suffix.lower() != ".xlsx":
+        raise FileError("模板应为 .xlsx 文件")
+    check_xlsx(path)
+    from openpyxl import load_workbook
+    wb = load_workbook(path, read_only=True)
+    try:
+        ws = wb.worksheets[0]
+        rows = [list(r) for r in ws.iter_rows(min_row=1, max_row=40, values_only=True)]
+        sheet = ws.title
+        names = set(wb.sheetnames)
+    finally:
+        wb.close()
+    for i, row in enumerate(rows):
+        texts = [str(c).strip() if c is not None else "" for c in row]
+        if i > 0:  # a merged group header above: empty cells of this row take the upper text
+            upper = [str(c).strip() if c is not None else "" for c in rows[i - 1]]
+            texts = [t or (upper[j] if j < len(upper) else "") for j, t in enumerate(texts)]
+        cols = [column_for(t) for t in texts]
+        if sum(1 for c in cols if c) >= 3:
+            while texts and not texts[-1]:
+                texts.pop()
+            cols = cols[: len(texts)]
+            first = i + 2
+            totals = None
+            for k in range(i + 1, len(rows)):
+                cell = rows[k][0] if rows[k] else None
+                if isinstance(cell, str) and cell.strip().startswith("合计"):
+                    totals = k + 1
+                    break
+            extra = {n for n in ("异常", "政策依据", "汇总", "核对", "年度累计") if n in names}
+            return Layout(path, sheet, cols, texts, first, totals, extra)
+    raise FileError("模板前40行中没有找到表头行（至少3个认识的列名，如 姓名、证件号码、医疗救助）")
