@@ -798,6 +798,8 @@ def write_workbook(
     cell_text = cell_text or {}
     if not template.is_file():
         raise FileError(f"模板文件不存在：{template}")
+    if out.is_dir():
+        raise FileError(f"输出路径是一个文件夹：{out}")
     if out.exists():
         if out.resolve() == template.resolve() or os.path.samefile(out, template):
             raise FileError(f"输出文件不能是模板本身：{out}")

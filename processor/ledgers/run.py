@@ -1,6 +1,7 @@
 """`yibao fill` and `yibao template check`: read → compute → write, with progress and a summary."""
 from __future__ import annotations
 
+import os
 import sys
 import time
 from datetime import date
@@ -46,6 +47,7 @@ def fill(args) -> int:
     region = book.region(args.region)
     settings = load_settings(args.settings, known_regions=set(book.regions))
     out = Path(args.out)
+    _check_out(out, args)
     if out.exists() and not args.force:
         raise FileError(f"输出文件已存在：{out}；如需覆盖请加 --force")
     if args.template:
@@ -68,6 +70,18 @@ def fill(args) -> int:
     write_workbook(layout.template, out, fills, texts, force=args.force)
     _summary(outcome, out, settings, time.monotonic() - started)
     return 0
+
+
+def _check_out(out: Path, args) -> None:
+    """The output is a new .xlsx file: never one of the files read (not even with --force), never a folder."""
+    if out.is_dir():
+        raise FileError(f"输出路径是一个文件夹：{out}；请写出文件名，如 {out / '台账.xlsx'}")
+    if out.suffix.lower() != ".xlsx":
+        raise FileError(f"输出文件应以 .xlsx 结尾：{out}")
+    if out.exists():
+        for what, given in (("输入文件", args.input), ("上月台账", args.previous), ("模板", args.template)):
+            if given and Path(given).exists() and os.path.samefile(out, given):
+                raise FileError(f"输出文件不能是{what}本身：{out}；请另取一个文件名")
 
 
 def _period_of(outcome) -> str:
