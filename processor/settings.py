@@ -143,4 +143,12 @@ def load_settings(path: str | os.PathLike | None, known_regions=None) -> Setting
     p = Path(path)
     if not p.exists():
         raise InputError(f"找不到设置文件：{p}")
-    return parse_settings(p.read_text("utf-8"), str(p), known_regions)
+    if not p.is_file():
+        raise InputError(f"设置文件不是文件：{p}")
+    try:
+        text = p.read_text("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"设置文件应为 UTF-8 编码：{p}（请用记事本“另存为”并选择 UTF-8）") from None
+    except OSError as e:
+        raise InputError(f"无法读取设置文件：{p}（{e.strerror}）") from None
+    return parse_settings(text, str(p), known_regions)

@@ -22,12 +22,15 @@ def read_previous(path: str | Path) -> PreviousLedger:
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         raise FileError("上月台账应为本工具生成的 .xlsx 文件")
     check_xlsx(path)
-    from python_calamine import CalamineWorkbook
-    with CalamineWorkbook.from_path(str(path)) as book:
-        if STATE_SHEET not in book.sheet_names or "台账" not in book.sheet_names:
-            raise FileError(f"上月台账缺少「台账」或「{STATE_SHEET}」工作表：请用本工具上月生成的台账")
-        state_grid = book.get_sheet_by_name(STATE_SHEET).to_python(skip_empty_area=False)
-        ledger_grid = book.get_sheet_by_name("台账").to_python(skip_empty_area=False)
+    from python_calamine import CalamineError, CalamineWorkbook
+    try:
+        with CalamineWorkbook.from_path(str(path)) as book:
+            if STATE_SHEET not in book.sheet_names or "台账" not in book.sheet_names:
+                raise FileError(f"上月台账缺少「台账」或「{STATE_SHEET}」工作表：请用本工具上月生成的台账")
+            state_grid = book.get_sheet_by_name(STATE_SHEET).to_python(skip_empty_area=False)
+            ledger_grid = book.get_sheet_by_name("台账").to_python(skip_empty_area=False)
+    except CalamineError:
+        raise FileError("无法读取上月台账：文件已损坏或不是 xlsx，请用本工具上月生成的台账") from None
     prev = PreviousLedger(path=str(path))
     try:
         _read_state(state_grid, prev)

@@ -47,7 +47,10 @@ def bureau_layout(path: Path) -> Layout:
         raise FileError("模板应为 .xlsx 文件")
     check_xlsx(path)
     from openpyxl import load_workbook
-    wb = load_workbook(path, read_only=True)
+    try:
+        wb = load_workbook(path, read_only=True)
+    except Exception:  # noqa: BLE001 - a zip that is not a workbook: KeyError, ValueError … from openpyxl
+        raise FileError(f"无法读取模板：{path}（文件已损坏或不是 Excel 工作簿，请在 Excel 中另存为 .xlsx）") from None
     try:
         ws = wb.worksheets[0]
         rows = [list(r) for r in ws.iter_rows(min_row=1, max_row=40, values_only=True)]
