@@ -53,8 +53,8 @@ class FromSetting(NamedTuple):
 UNLIMITED = Unlimited()
 
 
-@dataclass(frozen=True)
-class Citation:
+class Citation(NamedTuple):
+    """文号 and clause of the document a value or step comes from."""
     doc: str
     clause: str
 

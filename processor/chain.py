@@ -160,8 +160,9 @@ def _settle_one(ctx: Ctx, identity: str, claim: Claim, state: YearState) -> Sett
 
 
 def _collect(result: Result, cites: list[Citation]) -> None:
-    for c in result.citations():
-        if c not in cites:
+    for step in result.steps:
+        c = step.cite
+        if c is not None and c not in cites:
             cites.append(c)
 
 

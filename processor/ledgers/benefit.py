@@ -35,7 +35,9 @@ def template_for(ledger: str) -> str:
 
 
 def y(fen: int | None):
-    return None if fen is None else fen_to_yuan(fen)
+    """fen → the number written to the cell. fen / 100 is correctly rounded, so the cell's XML text
+    is exactly the two-decimal amount (e.g. 1234.56); nothing is computed on it afterwards."""
+    return None if fen is None else fen / 100
 
 
 def _cite_text(cites: list[Citation]) -> str:

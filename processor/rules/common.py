@@ -37,19 +37,22 @@ class Ctx:
         return self.settings.get(self.region, key, year, needed_by=str(param.citation))
 
     # ------------------------------------------------------------------ memo
-    def memo(self, key, compute):
-        """A value derived from the policy and the settings only (not from the claim), computed once
-        per (policy view, Settings object). Weakly keyed: a new Settings never sees a dead one's."""
+    def __post_init__(self):
+        # Values derived from the policy and the settings only (not from a claim) are computed once
+        # per (policy view, Settings object). Weakly keyed: a new Settings never sees a dead one's.
         per_settings = self.view.cache.get("memo")
         if per_settings is None:
             per_settings = self.view.cache["memo"] = weakref.WeakKeyDictionary()
         mine = per_settings.get(self.settings)
         if mine is None:
             mine = per_settings[self.settings] = {}
+        self._memo = mine
+
+    def memo(self, key, compute):
         try:
-            return mine[key]
+            return self._memo[key]
         except KeyError:
-            value = mine[key] = compute()
+            value = self._memo[key] = compute()
             return value
 
     # ------------------------------------------------------------------ values
