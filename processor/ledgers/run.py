@@ -17,7 +17,7 @@ from ..settings import load_settings
 from .benefit import default_layout, header_texts, sheets, template_for
 from .compute import compute
 from .previous import read_previous
-from .template import OUTPUT_COLUMNS, bureau_layout
+from .template import OUTPUT_COLUMNS, bureau_layout, fit_prototype
 
 
 def _progress(quiet: bool):
@@ -51,7 +51,7 @@ def fill(args) -> int:
     if out.exists() and not args.force:
         raise FileError(f"输出文件已存在：{out}；如需覆盖请加 --force")
     if args.template:
-        layout, name = bureau_layout(Path(args.template)), None
+        layout, name = fit_prototype(bureau_layout(Path(args.template))), None
     else:
         name = template_for(args.ledger)
         layout = default_layout(name)
@@ -68,7 +68,7 @@ def fill(args) -> int:
     texts = {layout.sheet: header_texts(name, region, args.unit, period, date.today())} if name else {}
     say(f"写出 {out} …")
     write_workbook(layout.template, out, fills, texts, force=args.force)
-    _summary(outcome, out, settings, time.monotonic() - started)
+    _summary(outcome, out, settings, time.monotonic() - started, "异常" in layout.extra_sheets)
     return 0
 
 
@@ -92,7 +92,7 @@ def _period_of(outcome) -> str:
     return f"{a[0]}-{a[1]:02d}" if a == b else f"{a[0]}-{a[1]:02d} 至 {b[0]}-{b[1]:02d}"
 
 
-def _summary(outcome, out: Path, settings, seconds: float) -> None:
+def _summary(outcome, out: Path, settings, seconds: float, anomaly_sheet: bool = True) -> None:
     lines = outcome.lines
     totals = [sum(getattr(ln.result, k) or 0 for ln in lines) for k in ("critical", "assist", "tilt", "final_selfpay")]
     print(f"完成：{out}")
@@ -100,8 +100,12 @@ def _summary(outcome, out: Path, settings, seconds: float) -> None:
           f"（另有空行/合计行 {len(outcome.skipped):,} 行未计入）")
     print(f"大病保险 {format_yuan(totals[0])} 元；医疗救助 {format_yuan(totals[1])} 元；"
           f"倾斜救助 {format_yuan(totals[2])} 元；个人自付 {format_yuan(totals[3])} 元")
-    if outcome.rejected:
+    if outcome.rejected and anomaly_sheet:
         print(f"异常行见工作表「异常」，共 {len(outcome.rejected):,} 行")
+    elif outcome.rejected:  # a bureau template without an 异常 sheet: the rows are listed here, not lost
+        print(f"异常行 {len(outcome.rejected):,} 行（模板没有「异常」工作表，列在此处）：")
+        for r in outcome.rejected:
+            print(f"  第{r.source_row}行 {r.settlement_id} {r.name}：{r.reason}")
     if settings.example:
         print("注意：设置文件为示例数字（example = true），台账金额不可用于正式报送。")
     print(f"用时 {seconds:.1f} 秒")

@@ -2,11 +2,11 @@
 ledger column (our own column names, or export aliases such as 身份证号 → 证件号码)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import FileError
-from ..io.headers import match_header
+from ..io.headers import column_letter, match_header
 from ..io.safety import check_xlsx
 
 # columns this tool computes or numbers
@@ -30,6 +30,25 @@ class Layout:
     first_row: int              # the row data starts at (1-based)
     totals_row: int | None
     extra_sheets: set[str]
+    proto_width: int | None = None  # columns the prototype row has cells in (a bureau template's)
+
+
+def fit_prototype(layout: Layout) -> Layout:
+    """The writer styles each data cell like the prototype row's cell in its column and writes no
+    cell beyond that row: unknown columns past it are dropped (they stay empty anyway); a column
+    to fill past it is an error naming the fix."""
+    width = layout.proto_width
+    if width is None or width >= len(layout.columns):
+        return layout
+    beyond = [(j, layout.headers[j]) for j in range(width, len(layout.columns)) if layout.columns[j]]
+    if beyond:
+        j, header = beyond[0]
+        if width == 0:
+            raise FileError(f"模板「{layout.sheet}」表头下第{layout.first_row}行没有样式行：请在表头下留一行"
+                            f"设好格式（边框、数字格式）的空行，作为每行数据的样式")
+        raise FileError(f"模板「{layout.sheet}」第{layout.first_row}行（样式行）只有前{width}列设了格式，"
+                        f"而 {column_letter(j)}列「{header}」要填数：请把样式行的格式（边框、数字格式）设到最后一列")
+    return replace(layout, columns=layout.columns[:width])
 
 
 def column_for(header: str) -> str:
@@ -47,13 +66,15 @@ def bureau_layout(path: Path) -> Layout:
         raise FileError("模板应为 .xlsx 文件")
     check_xlsx(path)
     from openpyxl import load_workbook
+    from openpyxl.cell.read_only import EmptyCell
     try:
         wb = load_workbook(path, read_only=True)
     except Exception:  # noqa: BLE001 - a zip that is not a workbook: KeyError, ValueError … from openpyxl
         raise FileError(f"无法读取模板：{path}（文件已损坏或不是 Excel 工作簿，请在 Excel 中另存为 .xlsx）") from None
     try:
         ws = wb.worksheets[0]
-        rows = [list(r) for r in ws.iter_rows(min_row=1, max_row=40, values_only=True)]
+        cells = [list(r) for r in ws.iter_rows(min_row=1, max_row=41)]
+        rows = [[c.value for c in r] for r in cells[:40]]
         sheet = ws.title
         names = set(wb.sheetnames)
     finally:
@@ -76,5 +97,7 @@ def bureau_layout(path: Path) -> Layout:
                     totals = k + 1
                     break
             extra = {n for n in ("异常", "政策依据", "汇总", "核对", "年度累计") if n in names}
-            return Layout(path, sheet, cols, texts, first, totals, extra)
+            proto = cells[first - 1] if first - 1 < len(cells) else []
+            width = max((j + 1 for j, c in enumerate(proto) if not isinstance(c, EmptyCell)), default=0)
+            return Layout(path, sheet, cols, texts, first, totals, extra, width)
     raise FileError("模板前40行中没有找到表头行（至少3个认识的列名，如 姓名、证件号码、医疗救助）")
