@@ -810,6 +810,7 @@ def write_workbook(
 
     fd, tmp_name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
     try:
+        _set_mode(tmp_name, out)
         with os.fdopen(fd, "wb") as fh:
             _write_zip(template, fh, sheets, cell_text, out.parent)
             fh.flush()
@@ -830,6 +831,21 @@ def write_workbook(
     except OSError:  # pragma: no cover - e.g. filesystems without directory fsync
         pass
     return out
+
+
+def _set_mode(tmp_name: str, out: Path) -> None:
+    """mkstemp makes the temp file 0600: give the ledger the mode a plain new file would get (the
+    replaced file's mode with --force), so colleagues sharing the folder can open it."""
+    try:
+        if out.exists():
+            mode = out.stat().st_mode & 0o777
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp_name, mode)
+    except OSError:  # pragma: no cover - filesystems without POSIX modes
+        pass
 
 
 def _write_zip(template: Path, fh, sheets: dict[str, SheetFill], cell_text: dict[str, dict[str, str]],
