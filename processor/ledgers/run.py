@@ -67,6 +67,7 @@ def fill(args) -> int:
     fills = sheets(outcome, layout, region, settings, args.formulas)
     texts = {layout.sheet: header_texts(name, region, args.unit, period, date.today())} if name else {}
     say(f"写出 {out} …")
+    out.parent.mkdir(parents=True, exist_ok=True)
     write_workbook(layout.template, out, fills, texts, force=args.force)
     _summary(outcome, out, settings, time.monotonic() - started, "异常" in layout.extra_sheets)
     return 0
