@@ -22,7 +22,14 @@ from .rules.common import Ctx
 from .rules.critical import critical
 from .rules.monitor import monitor, rules as monitor_rules
 from .rules.tilt import tilt
+from .money import format_yuan
 from .trace import Result, Step
+
+# Kinds 大病保险 pays on. Reading (none of the documents lists them): 大病保险 applies to the
+# in-policy costs of 住院 and of 门诊慢特病/门诊特药, the kinds the documents' 医疗救助 clauses
+# follow it into (赣市医保字〔2021〕37号 二(三)3(2)(3): "经基本医疗保险、大病保险报销后");
+# ordinary outpatient (普通门诊) settlements are left to 门诊统筹 and count only for monitoring.
+CRITICAL_KINDS = frozenset({"住院", "门诊慢特病", "门诊特药"})
 
 
 class YearState(NamedTuple):
@@ -103,12 +110,16 @@ def _settle_one(ctx: Ctx, identity: str, claim: Claim, state: YearState) -> Sett
     amount = claim.policy_cost - claim.basic_paid
     if amount < 0:
         raise InputError("政策范围内费用小于基本医保支付")
-    r_crit = critical(ctx, identity, amount, state.critical_base, claim.referral)
-    _collect(r_crit, cites)
-    crit = r_crit.fen
+    in_critical = claim.kind in CRITICAL_KINDS
+    if in_critical:
+        r_crit = critical(ctx, identity, amount, state.critical_base, claim.referral)
+        _collect(r_crit, cites)
+        crit = r_crit.fen
+    else:
+        crit = 0
     if claim.critical_paid is not None:
         if claim.critical_paid != crit:
-            notes.append(f"大病保险：导出 {claim.critical_paid / 100:.2f}，按政策应为 {crit / 100:.2f}")
+            notes.append(f"大病保险：导出 {format_yuan(claim.critical_paid)}，按政策应为 {format_yuan(crit)}")
         crit_used = claim.critical_paid
     else:
         crit_used = crit
@@ -118,7 +129,8 @@ def _settle_one(ctx: Ctx, identity: str, claim: Claim, state: YearState) -> Sett
 
     assist = 0
     kinds = ctx.view.get("assistance.kinds")
-    if kinds is not None and claim.kind in kinds.value:
+    in_assistance = kinds is not None and claim.kind in kinds.value
+    if in_assistance:
         r = assistance(ctx, identity, selfpay, state.selfpay, state.assist, claim.kind, claim.referral,
                        claim.policy_cost, claim.in_province)
         assist = r.fen
@@ -142,9 +154,11 @@ def _settle_one(ctx: Ctx, identity: str, claim: Claim, state: YearState) -> Sett
     tilt_fen: int | None = None
     mode = ctx.view.get("tilt.mode")
     if mode is not None and mode.value == "computed":
-        r_tilt = tilt(ctx, identity, remaining, state.remaining, state.tilt, claim.referral)
-        tilt_fen = r_tilt.fen
-        _collect(r_tilt, cites)
+        tilt_fen = 0
+        if in_assistance:
+            r_tilt = tilt(ctx, identity, remaining, state.remaining, state.tilt, claim.referral)
+            tilt_fen = r_tilt.fen
+            _collect(r_tilt, cites)
     final = claim.total_cost - claim.basic_paid - crit_used - assist - (tilt_fen or 0)
     if final < 0:
         raise InputError("医疗费总额小于各项基金支付之和")
@@ -154,8 +168,11 @@ def _settle_one(ctx: Ctx, identity: str, claim: Claim, state: YearState) -> Sett
         listed = r_mon.text
         if listed:
             _collect(r_mon, cites)
-    in_policy_selfpay = selfpay if claim.kind != "住院目录外" else 0
-    delta = YearState(amount, crit_used, in_policy_selfpay, assist, remaining, tilt_fen or 0, final)
+    # what the year's lines count: 大病 only its kinds; 医疗救助 threshold and 倾斜救助 only what
+    # assistance covers; the monitoring total counts every self-pay
+    delta = YearState(amount if in_critical else 0, crit_used,
+                      selfpay if in_assistance and claim.kind != "住院目录外" else 0, assist,
+                      remaining if in_assistance else 0, tilt_fen or 0, final)
     return Settlement(identity, crit_used, assist, tilt_fen, final, listed, delta, cites, notes, crit)
 
 

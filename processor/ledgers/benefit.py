@@ -41,6 +41,17 @@ def y(fen: int | None):
 
 
 def _cite_text(cites: list[Citation]) -> str:
+    key = tuple(cites)
+    text = _CITE_TEXT.get(key)
+    if text is None:
+        text = _CITE_TEXT[key] = _join_citations(cites)
+    return text
+
+
+_CITE_TEXT: dict[tuple, str] = {}
+
+
+def _join_citations(cites: list[Citation]) -> str:
     by_doc: dict[str, list[str]] = {}
     for c in cites:
         by_doc.setdefault(c.doc, [])
