@@ -82,6 +82,8 @@ class Settlement:
     citations: list[Citation] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     critical_computed: int | None = None
+    in_critical: bool = True     # the claim's kind is one 大病保险 pays on
+    in_assistance: bool = True   # the claim's kind is one the region's 医疗救助 covers
 
 
 def settle(ctx: Ctx, identities: tuple[str, ...], claim: Claim, state: YearState) -> Settlement:
@@ -173,7 +175,8 @@ def _settle_one(ctx: Ctx, identity: str, claim: Claim, state: YearState) -> Sett
     delta = YearState(amount if in_critical else 0, crit_used,
                       selfpay if in_assistance and claim.kind != "住院目录外" else 0, assist,
                       remaining if in_assistance else 0, tilt_fen or 0, final)
-    return Settlement(identity, crit_used, assist, tilt_fen, final, listed, delta, cites, notes, crit)
+    return Settlement(identity, crit_used, assist, tilt_fen, final, listed, delta, cites, notes, crit,
+                      in_critical, in_assistance)
 
 
 def _collect(result: Result, cites: list[Citation]) -> None:

@@ -106,15 +106,15 @@ def _formulas(line: Line, ctx: LedgerContext, seq: int) -> dict[str, object]:
     region = ctx.region.name
     referral = '"是"' if c.referral else '"否"'
     out: dict[str, object] = {}
-    if line.row.critical_export is None:
+    if line.row.critical_export is None and s.in_critical:
         out["大病保险"] = Formula(f'CRITICAL({ref("适用身份")},{ref("政策范围内费用")}-{ref("基本医保支付")},"{region}",'
                               f'{fen_to_yuan(before.critical_base)},{ref("结算日期")},{referral})')
-    if c.out_of_catalog == 0:
+    if c.out_of_catalog == 0 and s.in_assistance:
         out["医疗救助"] = Formula(
             f'ASSIST({ref("适用身份")},{ref("政策范围内费用")}-{ref("基本医保支付")}-{ref("大病保险")},"{region}",'
             f'{fen_to_yuan(before.selfpay)},{fen_to_yuan(before.assist)},{ref("医疗类别")},{ref("结算日期")},{referral},'
             f'{ref("政策范围内费用")},"{"是" if c.in_province else "否"}")')
-    if s.tilt is not None and "倾斜救助" in cols:
+    if s.tilt is not None and s.in_assistance and "倾斜救助" in cols:
         out["倾斜救助"] = Formula(
             f'TILT({ref("适用身份")},{ref("政策范围内费用")}-{ref("基本医保支付")}-{ref("大病保险")}-{ref("医疗救助")},'
             f'"{region}",{fen_to_yuan(before.remaining)},{fen_to_yuan(before.tilt)},{ref("结算日期")},{referral})')
