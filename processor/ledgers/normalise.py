@@ -1,6 +1,7 @@
 """Raw export rows → claims, or a rejection with its reason (nothing is dropped silently)."""
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from datetime import date
 
@@ -8,7 +9,7 @@ from ..chain import Claim
 from ..dates import parse_date
 from ..errors import InputError
 from ..io.reader import RawRow
-from ..money import parse_amount
+from ..money import _float_fen, parse_amount
 from ..rules.assistance import KIND_ALIASES
 
 REQUIRED = ("settlement_id", "id_number", "name", "settlement_date", "policy_cost", "basic_paid")
@@ -38,11 +39,18 @@ class ClaimRow:
 
 
 def _text(v) -> str:
+    if v.__class__ is str:  # the reader hands over stripped text (or None for an empty cell)
+        return v.strip()
     if v is None:
         return ""
     if isinstance(v, float) and v.is_integer():
         v = int(v)
     return str(v).strip()
+
+
+def _shared(v) -> str:
+    """Text that repeats down a column (镇街, 村, 医院, 类别): one string object for all its rows."""
+    return sys.intern(_text(v))
 
 
 def _flag(v, what: str, default: bool = True) -> bool:
@@ -58,6 +66,10 @@ def _flag(v, what: str, default: bool = True) -> bool:
 
 def _money(values: dict, key: str, what: str, required: bool = False) -> int | None:
     v = values.get(key)
+    if v.__class__ is float:  # Excel's numbers: the exact fast path of parse_amount
+        fen = _float_fen(v)
+        if fen is not None:
+            return fen
     if v is None or (isinstance(v, str) and not v.strip()):
         if required:
             raise InputError(f"缺少{what}")
@@ -79,7 +91,8 @@ def normalise(row: RawRow, has_kind_column: bool) -> ClaimRow:
     """Raises :class:`InputError` with the reason the row is rejected."""
     v = row.values
     for key in REQUIRED:
-        if v.get(key) is None or (isinstance(v.get(key), str) and not v[key].strip()):
+        x = v.get(key)
+        if x is None or (x.__class__ is str and not x.strip()):
             raise InputError(f"缺少必填项：{_LABELS[key]}")
     sid = _text(v["settlement_id"])
     id_number = _text(v["id_number"]).upper()
@@ -106,11 +119,11 @@ def normalise(row: RawRow, has_kind_column: bool) -> ClaimRow:
     claim = Claim(settlement_id=sid, person=id_number, settled_on=settled, kind=kind, total_cost=total,
                   policy_cost=policy, basic_paid=basic, critical_paid=crit,
                   referral=_flag(v.get("referral"), "是否转诊"), in_province=_flag(v.get("in_province"), "是否省内"),
-                  out_of_catalog=out_cat, hospital_class=_text(v.get("hospital_class")))
+                  out_of_catalog=out_cat, hospital_class=_shared(v.get("hospital_class")))
     return ClaimRow(
-        source_row=row.source_row, claim=claim, category=_text(v.get("category")), name=_text(v["name"]),
-        id_number=id_number, township=_text(v.get("township")), village=_text(v.get("village")),
-        hospital=_text(v.get("hospital")),
+        source_row=row.source_row, claim=claim, category=_shared(v.get("category")), name=_text(v["name"]),
+        id_number=id_number, township=_shared(v.get("township")), village=_shared(v.get("village")),
+        hospital=_shared(v.get("hospital")),
         admission=_opt_date(v.get("admission_date"), "入院日期"), discharge=_opt_date(v.get("discharge_date"), "出院日期"),
         critical_export=crit, assist_export=_money(v, "assistance_paid", "医疗救助"),
         tilt_export=_money(v, "tilt_paid", "倾斜救助"), reversal=reversal)
