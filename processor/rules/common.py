@@ -59,19 +59,7 @@ class Ctx:
     def money(self, param: Param, value=None, steps: list | None = None, label: str = "") -> int | None:
         """A money value → fen, or ``None`` for no limit. Appends a step explaining it."""
         value = param.value if value is None else value
-        # Cached per Settings *object* (weakly held): a key on id(settings) would hand a new
-        # Settings the figures of a dead one that happened to get the same id.
-        per_settings = self.view.cache.get("money")
-        if per_settings is None:
-            per_settings = self.view.cache["money"] = weakref.WeakKeyDictionary()
-        mine = per_settings.get(self.settings)
-        if mine is None:
-            mine = per_settings[self.settings] = {}
-        cache_key = (param.key, id(value), label)
-        hit = mine.get(cache_key)
-        if hit is None:
-            hit = self._money(param, value, label)
-            mine[cache_key] = hit
+        hit = self.memo(("money", param.key, id(value), label), lambda: self._money(param, value, label))
         fen, step = hit
         if steps is not None and step is not None:
             steps.append(step)
