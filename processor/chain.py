@@ -170,13 +170,22 @@ def _settle_one(ctx: Ctx, identity: str, claim: Claim, state: YearState) -> Sett
         listed = r_mon.text
         if listed:
             _collect(r_mon, cites)
-    # what the year's lines count: 大病 only its kinds; 医疗救助 threshold and 倾斜救助 only what
-    # assistance covers; the monitoring total counts every self-pay
-    delta = YearState(amount if in_critical else 0, crit_used,
-                      selfpay if in_assistance and claim.kind != "住院目录外" else 0, assist,
-                      remaining if in_assistance else 0, tilt_fen or 0, final)
+    delta = year_delta(claim.kind, amount, crit_used, assist, tilt_fen, final, in_critical, in_assistance)
     return Settlement(identity, crit_used, assist, tilt_fen, final, listed, delta, cites, notes, crit,
                       in_critical, in_assistance)
+
+
+def year_delta(kind: str, amount: int, crit: int, assist: int, tilt_fen: int | None, final: int,
+               in_critical: bool, in_assistance: bool) -> YearState:
+    """What one settlement adds to the person's year (also for a settlement read back from last month's
+    ledger, so that reversing it takes off exactly what it added). ``amount`` = 政策范围内费用 − 基本医保.
+
+    What the year's lines count: 大病 only its kinds; the 医疗救助 threshold and the 倾斜救助 line only
+    what assistance covers; the monitoring total counts every self-pay."""
+    selfpay = amount - crit
+    return YearState(amount if in_critical else 0, crit,
+                     selfpay if in_assistance and kind != "住院目录外" else 0, assist,
+                     selfpay - assist if in_assistance else 0, tilt_fen or 0, final)
 
 
 def _collect(result: Result, cites: list[Citation]) -> None:
@@ -196,4 +205,5 @@ def reverse(original: Settlement) -> Settlement:
                    notes=["冲销结算，撤销原结算的年度累计"])
 
 
-__all__ = ["Claim", "Settlement", "YearState", "settle", "reverse", "PolicyNotInForce", "Step"]
+__all__ = ["Claim", "Settlement", "YearState", "settle", "reverse", "year_delta", "CRITICAL_KINDS",
+           "PolicyNotInForce", "Step"]

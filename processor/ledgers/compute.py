@@ -40,6 +40,7 @@ class PreviousLedger:
     """What last month's filled ledger hands over: per-person state and the settlements already paid."""
     year_state: dict[tuple[str, int], YearState] = field(default_factory=dict)
     settled: dict[str, tuple[str, int, YearState, Settlement | None]] = field(default_factory=dict)
+    reversed: set[str] = field(default_factory=set)  # settled IDs whose reversal is in that ledger too
     path: str = ""
 
 
@@ -74,7 +75,7 @@ def compute(table: ExportTable, region: Region, settings: Settings, previous: Pr
     states: dict[tuple[str, int], YearState] = dict(previous.year_state)
     paid: dict[str, tuple[str, int, YearState, Settlement | None, int]] = {
         sid: (*v, 0) for sid, v in previous.settled.items()}
-    reversed_ids: set[str] = set()
+    reversed_ids: set[str] = set(previous.reversed)
     lines: list[Line] = []
     citations: dict[Citation, None] = {}
     views: dict = {}
@@ -94,10 +95,12 @@ def compute(table: ExportTable, region: Region, settings: Settings, previous: Pr
                     raise InputError("冲销行找不到被冲销的结算ID（本月及上月台账中均无）")
                 if sid in reversed_ids:
                     raise InputError("该结算ID已冲销过，重复的冲销行")
-                person, year, delta, orig_result, _ = original
+                person, year, delta, orig_result, orig_row = original
                 if person != claim.person:
                     raise InputError("冲销行的证件号码与原结算不一致")
                 result = reverse(orig_result) if orig_result else _reversal_from_delta(delta)
+                if not orig_row:
+                    result.notes = [_PREVIOUS_REVERSAL]
                 reversed_ids.add(sid)
                 key = (person, year)
                 state = states.get(key, YearState())
@@ -131,11 +134,13 @@ def _ctx(views: dict, region: Region, on, settings: Settings) -> Ctx:
     return ctx
 
 
+_PREVIOUS_REVERSAL = "冲销上月台账中的结算，撤销其年度累计"
+
+
 def _reversal_from_delta(delta: YearState) -> Settlement:
     neg = YearState(*(-x for x in delta.astuple()))
     return Settlement(identity="", critical=neg.critical, assist=neg.assist, tilt=neg.tilt or None,
-                      final_selfpay=neg.final_selfpay, monitor="", delta=neg,
-                      notes=["冲销上月台账中的结算，撤销其年度累计"])
+                      final_selfpay=neg.final_selfpay, monitor="", delta=neg, notes=[_PREVIOUS_REVERSAL])
 
 
 def _t(v) -> str:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..chain import YearState
+from ..chain import CRITICAL_KINDS, Settlement, YearState, year_delta
 from ..dates import parse_date
-from ..errors import FileError, InputError
+from ..errors import FileError, InputError, YibaoError
 from ..io.safety import check_xlsx
 from ..money import parse_amount
 from .benefit import STATE_COLUMNS, STATE_SHEET
@@ -15,7 +15,9 @@ from .compute import PreviousLedger
 _LEDGER_NEEDS = ("结算ID", "证件号码", "结算日期", "政策范围内费用", "基本医保支付", "大病保险", "医疗救助", "个人自付")
 
 
-def read_previous(path: str | Path) -> PreviousLedger:
+def read_previous(path: str | Path, region=None) -> PreviousLedger:
+    """``region``: the ledger's region, to tell which kinds its 医疗救助 covered (what each settlement
+    added to the year, taken off again when it is reversed this month)."""
     path = Path(path)
     if not path.is_file():
         raise FileError(f"找不到上月台账：{path}")
@@ -34,7 +36,7 @@ def read_previous(path: str | Path) -> PreviousLedger:
     prev = PreviousLedger(path=str(path))
     try:
         _read_state(state_grid, prev)
-        _read_ledger(ledger_grid, prev)
+        _read_ledger(ledger_grid, prev, region)
     except InputError as err:
         raise FileError(f"上月台账无法读取：{err.message}") from None
     return prev
@@ -55,7 +57,7 @@ def _read_state(grid, prev: PreviousLedger) -> None:
         prev.year_state[(person, year)] = YearState(*(_fen(x) for x in row[2: 2 + 7]))
 
 
-def _read_ledger(grid, prev: PreviousLedger) -> None:
+def _read_ledger(grid, prev: PreviousLedger, region=None) -> None:
     # header texts: the sub-header (row 4) or the merged single header (row 3)
     if len(grid) < 5:
         return
@@ -81,13 +83,27 @@ def _read_ledger(grid, prev: PreviousLedger) -> None:
             sid = sid[:-2]
         policy, basic = _fen(row[idx["政策范围内费用"]]), _fen(row[idx["基本医保支付"]])
         crit, assist = _fen(row[idx["大病保险"]]), _fen(row[idx["医疗救助"]])
-        tilt = _fen(row[idx["倾斜救助"]]) if "倾斜救助" in idx else 0
+        tilt_cell = row[idx["倾斜救助"]] if "倾斜救助" in idx else None
+        tilt = None if tilt_cell in (None, "") else _fen(tilt_cell)  # empty: not computed in the region
         final = _fen(row[idx["个人自付"]])
         person = str(row[idx["证件号码"]]).strip().upper()
-        year = parse_date(row[idx["结算日期"]], "结算日期").year
-        selfpay = policy - basic - crit
-        delta = YearState(policy - basic, crit, selfpay, assist, selfpay - assist, tilt, final)
+        on = parse_date(row[idx["结算日期"]], "结算日期")
+        identity = str(row[idx["适用身份"]] or "").strip() if "适用身份" in idx else ""
+        kind = str(row[idx["医疗类别"]] or "").strip() if "医疗类别" in idx else ""
+        in_critical = not kind or kind in CRITICAL_KINDS
+        in_assistance = not kind or region is None or _assisted(region, on, kind)
+        delta = year_delta(kind, policy - basic, crit, assist, tilt, final, in_critical, in_assistance)
         if sid in prev.settled and policy < 0:  # a reversal row already in last month's ledger
-            prev.settled.pop(sid)
+            prev.reversed.add(sid)  # the ID stays taken: used again it is a duplicate, as within one month
             continue
-        prev.settled[sid] = (person, year, delta, None)
+        prev.settled[sid] = (person, on.year, delta,
+                             Settlement(identity, crit, assist, tilt, final, "", delta,
+                                        in_critical=in_critical, in_assistance=in_assistance))
+
+
+def _assisted(region, on, kind: str) -> bool:
+    try:
+        kinds = region.view(on).get("assistance.kinds")
+    except YibaoError:
+        return True
+    return kinds is not None and kind in kinds.value

@@ -59,7 +59,7 @@ def fill(args) -> int:
     started = time.monotonic()
     say(f"读取 {args.input} …")
     table = read_export(args.input)
-    previous = read_previous(args.previous) if args.previous else None
+    previous = read_previous(args.previous, region) if args.previous else None
     if previous:
         say(f"上月台账：{len(previous.year_state):,} 人的年度累计，{len(previous.settled):,} 条已结算")
     outcome = compute(table, region, settings, previous, _progress(args.quiet))
