@@ -163,7 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     fl.add_argument("input", help="结算导出文件（xlsx 或 csv）")
     fl.add_argument("--region", required=True)
     fl.add_argument("--out", required=True)
-    fl.add_argument("--settings")
+    fl.add_argument("--settings", help="本地设置文件（默认取环境变量 YIBAO_SETTINGS）")
     fl.add_argument("--previous", help="上月已填台账（取年度累计）")
     fl.add_argument("--period", help="所属期，如 2022-03")
     fl.add_argument("--template", help="单位自有模板")
@@ -187,6 +187,9 @@ def main(argv: list[str] | None = None) -> int:
     except YibaoError as err:
         print(f"错误：{err.message}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # e.g. `yibao policy show 赣州 | head`
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("已中断，未写出任何文件。", file=sys.stderr)
         return 130

@@ -45,7 +45,9 @@ def _progress(quiet: bool):
 def fill(args) -> int:
     book = default_book()
     region = book.region(args.region)
-    settings = load_settings(args.settings, known_regions=set(book.regions))
+    # the same lookup as `explain` and the Excel functions: --settings, else YIBAO_SETTINGS
+    settings = load_settings(args.settings or os.environ.get("YIBAO_SETTINGS") or None,
+                             known_regions=set(book.regions))
     out = Path(args.out)
     _check_out(out, args)
     if out.exists() and not args.force:
