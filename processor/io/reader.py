@@ -15,7 +15,7 @@ from typing import Iterable, Sequence
 
 from ..errors import FileError
 from .headers import find_header_row
-from .safety import LEGACY_SUFFIXES, MAX_UNCOMPRESSED_BYTES, check_xlsx, legacy_format_message
+from .safety import LEGACY_SUFFIXES, MAX_UNCOMPRESSED_BYTES, check_xlsx, error_cells, legacy_format_message
 
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 CSV_ENCODINGS = (("utf-8-sig", "UTF-8"), ("gb18030", "GB18030（含 GBK）"))
@@ -77,6 +77,9 @@ def _read_xlsx(path: Path, sheet: str | None) -> tuple[str, list[list[object]]]:
                 raise FileError(f"找不到工作表「{name}」，文件中的工作表有：{listed}")
             # skip_empty_area=False keeps row/column indices equal to the sheet's (A1 = 0, 0).
             grid = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        for (r, c), err in error_cells(path, name).items():  # calamine reads them as ""
+            if r < len(grid) and c < len(grid[r]):
+                grid[r][c] = err
     except PasswordError:
         raise FileError("文件设有密码，请在 Excel 中取消密码并另存为 .xlsx 后再导入") from None
     except CalamineError:

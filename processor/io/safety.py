@@ -380,3 +380,42 @@ def _size(n: int) -> str:
         if n >= scale:
             return f"{n / scale:.1f} {unit}"
     return f"{n} 字节"
+
+
+# --- error cells -----------------------------------------------------------------------------
+
+class CellError(str):
+    """An Excel error value (#N/A, #DIV/0! …) in a cell. calamine hands these over as empty
+    strings, which would read as "empty"; the reader puts this marker in their place instead."""
+
+    __slots__ = ()
+
+
+_ERROR_TAG = re.compile(rb'<c\b([^>]*?)\bt="e"([^>]*)>')
+_REF_ATTR = re.compile(rb'\br="([A-Za-z]+)([0-9]+)"')
+_VALUE = re.compile(rb"<v>([^<]*)</v>")
+
+
+def error_cells(path: str | Path, sheet_name: str) -> dict[tuple[int, int], CellError]:
+    """(row, column) from 0 → the error value, for every error cell of one worksheet."""
+    path = Path(path)
+    found: dict[tuple[int, int], CellError] = {}
+    with zipfile.ZipFile(path) as zf, path.open("rb") as raw:
+        infos = zf.infolist()
+        member = next((m for m, n in _sheet_names(infos, raw).items() if n == sheet_name), None)
+        info = next((i for i in infos if i.filename.lower() == member), None) if member else None
+        if info is None:
+            return found
+        tail = b""
+        for chunk in _inflate(raw, info):
+            data = tail + chunk
+            if b't="e"' in data:
+                for m in _ERROR_TAG.finditer(data):
+                    ref = _REF_ATTR.search(m.group(1) + m.group(2))
+                    if ref is None:
+                        continue
+                    v = _VALUE.match(data, m.end()) or _VALUE.search(data, m.end(), m.end() + 2000)
+                    text = v.group(1).decode("utf-8", "replace") if v else "#错误"
+                    found[(int(ref.group(2)) - 1, _col_number(ref.group(1).decode()) - 1)] = CellError(text)
+            tail = data[-4096:]
+    return found

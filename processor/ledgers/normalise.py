@@ -8,7 +8,9 @@ from datetime import date
 from ..chain import Claim
 from ..dates import parse_date
 from ..errors import InputError
+from ..io.headers import label as _header_label
 from ..io.reader import RawRow
+from ..io.safety import CellError
 from ..money import _float_fen, parse_amount
 from ..rules.assistance import KIND_ALIASES
 
@@ -90,6 +92,9 @@ def kind_of(text) -> str:
 def normalise(row: RawRow, has_kind_column: bool) -> ClaimRow:
     """Raises :class:`InputError` with the reason the row is rejected."""
     v = row.values
+    for key, x in v.items():
+        if x.__class__ is CellError:
+            raise InputError(f"「{_header_label(key)}」是 Excel 错误值 {x}，请更正后重新导出")
     for key in REQUIRED:
         x = v.get(key)
         if x is None or (x.__class__ is str and not x.strip()):
