@@ -164,7 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
     fl.add_argument("--region", required=True)
     fl.add_argument("--out", required=True)
     fl.add_argument("--settings", help="本地设置文件（默认取环境变量 YIBAO_SETTINGS）")
-    fl.add_argument("--previous", help="上月已填台账（取年度累计）")
+    fl.add_argument("--previous", action="append",
+                    help="本年度此前的台账（本工具生成），可多次给出、按月份顺序：年度累计取最后一份，"
+                         "已结算的结算ID取全部（识别跨月的重复与冲销）")
     fl.add_argument("--period", help="所属期，如 2022-03")
     fl.add_argument("--template", help="单位自有模板")
     fl.add_argument("--formulas", action="store_true", help="金额列写入 =ASSIST(...) 等公式")

@@ -107,3 +107,16 @@ def _assisted(region, on, kind: str) -> bool:
     except YibaoError:
         return True
     return kinds is not None and kind in kinds.value
+
+
+def read_previous_all(paths: list[str | Path], region=None) -> PreviousLedger:
+    """Several earlier ledgers of the year, in month order: the year-to-date state comes from the
+    last one (it already carries every earlier month), the settlements from all of them, so a
+    duplicate or a reversal of a claim from any earlier month is recognised."""
+    merged = PreviousLedger(path="、".join(str(p) for p in paths))
+    for path in paths:
+        one = read_previous(path, region)
+        merged.year_state = one.year_state
+        merged.settled.update(one.settled)
+        merged.reversed |= one.reversed
+    return merged

@@ -16,7 +16,7 @@ from ..money import format_yuan
 from ..settings import load_settings
 from .benefit import default_layout, header_texts, sheets, template_for
 from .compute import compute
-from .previous import read_previous
+from .previous import read_previous_all
 from .template import OUTPUT_COLUMNS, bureau_layout, fit_prototype
 
 
@@ -61,9 +61,10 @@ def fill(args) -> int:
     started = time.monotonic()
     say(f"读取 {args.input} …")
     table = read_export(args.input)
-    previous = read_previous(args.previous, region) if args.previous else None
+    previous = read_previous_all(args.previous, region) if args.previous else None
     if previous:
-        say(f"上月台账：{len(previous.year_state):,} 人的年度累计，{len(previous.settled):,} 条已结算")
+        say(f"此前台账 {len(args.previous)} 份：{len(previous.year_state):,} 人的年度累计（取自最后一份），"
+            f"{len(previous.settled):,} 条已结算")
     outcome = compute(table, region, settings, previous, _progress(args.quiet))
     period = args.period or _period_of(outcome)
     fills = sheets(outcome, layout, region, settings, args.formulas)
@@ -82,7 +83,8 @@ def _check_out(out: Path, args) -> None:
     if out.suffix.lower() != ".xlsx":
         raise FileError(f"输出文件应以 .xlsx 结尾：{out}")
     if out.exists():
-        for what, given in (("输入文件", args.input), ("上月台账", args.previous), ("模板", args.template)):
+        given_files = [("输入文件", args.input), ("模板", args.template)] + [("上月台账", p) for p in args.previous or []]
+        for what, given in given_files:
             if given and Path(given).exists() and os.path.samefile(out, given):
                 raise FileError(f"输出文件不能是{what}本身：{out}；请另取一个文件名")
 
