@@ -59,17 +59,23 @@ class Outcome:
 
 
 def compute(table: ExportTable, region: Region, settings: Settings, previous: PreviousLedger | None = None,
-            progress: Callable[[int, int], None] | None = None) -> Outcome:
+            progress: Callable[[int, int], None] | None = None, consume: bool = False) -> Outcome:
+    """``consume``: empty ``table.rows`` while reading them (the batch does not need them again)."""
     previous = previous or PreviousLedger()
     has_kind = "kind" in table.mapping.values()
     rejected: list[Rejected] = []
     accepted: list[ClaimRow] = []
-    for raw in table.rows:
+    rows = table.rows
+    for i, raw in enumerate(rows):
+        if consume:  # a large month: let each raw row go once it is a claim
+            rows[i] = None
         try:
             accepted.append(normalise(raw, has_kind))
         except InputError as err:
             v = raw.values
             rejected.append(Rejected(raw.source_row, _t(v.get("settlement_id")), _t(v.get("name")), err.message))
+    if consume:
+        table.rows = []
 
     accepted.sort(key=lambda r: (r.claim.settled_on, r.source_row))
     states: dict[tuple[str, int], YearState] = dict(previous.year_state)

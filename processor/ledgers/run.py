@@ -65,7 +65,7 @@ def fill(args) -> int:
     if previous:
         say(f"此前台账 {len(args.previous)} 份：{len(previous.year_state):,} 人的年度累计（取自最后一份），"
             f"{len(previous.settled):,} 条已结算")
-    outcome = compute(table, region, settings, previous, _progress(args.quiet))
+    outcome = compute(table, region, settings, previous, _progress(args.quiet), consume=True)
     period = args.period or _period_of(outcome)
     fills = sheets(outcome, layout, region, settings, args.formulas)
     texts = {layout.sheet: header_texts(name, region, args.unit, period, date.today())} if name else {}
