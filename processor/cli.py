@@ -57,8 +57,8 @@ def cmd_policy_show(args) -> int:
         for p in d.params:
             if on is not None and not p.in_force(on):
                 continue
-            key, value, doc, clause, period, note = param_row(p)
-            _out(f"    {key} = {value}   〔{doc} {clause}〕 {period}")
+            label, value, doc, clause, period, note = param_row(p)
+            _out(f"    {label} = {value}   〔{doc} {clause}〕 {period}  [{p.key}]")
             if note:
                 _out(f"        说明：{note}")
     return 0

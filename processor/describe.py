@@ -23,8 +23,13 @@ def value_text(v) -> str:
         return pct(v)
     if isinstance(v, bool):
         return "是" if v else "否"
-    if isinstance(v, tuple) and v and isinstance(v[0], tuple):  # bands
-        return "；".join(f"{'≤' + value_text(up) if not isinstance(up, Unlimited) else '以上'} {value_text(r)}" for up, r in v)
+    if isinstance(v, tuple) and v and isinstance(v[0], tuple):  # bands, from the deductible up
+        parts = []
+        for i, (up, rate) in enumerate(v):
+            start = "起付线" if i == 0 else ""
+            reach = "以上" if isinstance(up, Unlimited) else f"至 {value_text(up)}"
+            parts.append(f"{start}{reach} {value_text(rate)}")
+        return "；".join(parts)
     if isinstance(v, (tuple, list)):
         return "、".join(value_text(x) for x in v)
     if isinstance(v, dict):
@@ -49,7 +54,34 @@ def value_text(v) -> str:
     return str(v)
 
 
+_LABELS = {
+    "contribution": "个人缴费标准", "subsidy": "资助参保",
+    "critical.deductible": "大病保险起付线", "critical.bands": "大病保险分段比例", "critical.cap": "大病保险年度最高支付限额",
+    "critical.tilt.groups": "大病保险倾斜对象", "critical.tilt.deductible_factor": "大病倾斜起付线（占普通起付线）",
+    "critical.tilt.rate_add": "大病倾斜比例提高", "critical.tilt.deductible": "大病倾斜起付线",
+    "critical.tilt.bands": "大病倾斜分段比例", "critical.tilt.cap": "大病倾斜年度最高支付限额",
+    "critical.tilt.referral_required": "大病倾斜须按规定转诊",
+    "assistance.kinds": "医疗救助费用类别", "assistance.rate": "医疗救助比例", "assistance.threshold": "医疗救助起付标准",
+    "assistance.cap": "医疗救助年度限额", "assistance.topup": "综合支付比例兜底",
+    "assistance.out_of_catalog_share": "目录外费用控制比例", "assistance.referral_required": "医疗救助须按规定转诊",
+    "tilt.mode": "倾斜救助方式", "tilt.groups": "倾斜救助对象", "tilt.line": "倾斜救助起点", "tilt.rate": "倾斜救助比例",
+    "tilt.cap": "倾斜救助年度限额", "tilt.referral_required": "倾斜救助须按规定转诊",
+    "monitor": "监测", "waiting.exempt_groups": "不设等待期的身份", "waiting.exempt_cases": "不设等待期的情形",
+    "waiting.collection_period": "集中征缴期", "waiting.days": "等待期天数",
+}
+
+
+def label_of(key: str) -> str:
+    """'assistance.rate.住院.低保对象' → '医疗救助比例·住院·低保对象' (the longest known prefix, then the rest)."""
+    parts = key.split(".")
+    for n in range(len(parts), 0, -1):
+        head = ".".join(parts[:n])
+        if head in _LABELS:
+            return "·".join([_LABELS[head], *parts[n:]])
+    return key
+
+
 def param_row(p: Param) -> tuple[str, str, str, str, str, str]:
-    """(key, value text, 文号, 条款, 有效期, 说明)"""
+    """(项目, value text, 文号, 条款, 有效期, 说明)"""
     end = "" if p.end.year == 9999 else str(p.end)
-    return (p.key, value_text(p.value), p.citation.doc, p.citation.clause, f"{p.start}~{end}", p.note)
+    return (label_of(p.key), value_text(p.value), p.citation.doc, p.citation.clause, f"{p.start}~{end}", p.note)

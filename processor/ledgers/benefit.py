@@ -142,8 +142,8 @@ def basis_rows(outcome: Outcome, region: Region, settings: Settings):
             if (p.key, p.citation, p.start) in seen:
                 continue
             seen.add((p.key, p.citation, p.start))
-            key, value, doc, clause, period, note = param_row(p)
-            yield [key, value, doc, clause, f"有效期 {period}" + (f"；{note}" if note else "")]
+            label, value, doc, clause, period, note = param_row(p)
+            yield [label, value, doc, clause, f"有效期 {period}" + (f"；{note}" if note else "")]
     years = sorted({ctx.view.on.year for ctx in outcome.views.values()})
     for s in settings:
         if s.region == region.name and (s.year in years or s.year + 1 in years):

@@ -645,10 +645,10 @@ def test_policy_show_longyan_critical_bands():
     assert rc == 0, err
     assert "龙政办规〔2022〕14号" in out
     lines = {ln.split(" = ")[0].strip(): ln for ln in out.splitlines() if " = " in ln}
-    ded = lines["critical.tilt.deductible"]
+    ded = lines["大病倾斜起付线"]
     assert "6,500.00 元" in ded and "〔龙政办规〔2022〕14号 二(三)〕" in ded
-    bands = lines["critical.tilt.bands"]
-    assert re.search(r"≤100,000\.00 元 65%；≤150,000\.00 元 70%；以上 75%", bands), bands
+    bands = lines["大病倾斜分段比例"]
+    assert re.search(r"起付线至 100,000\.00 元 65%；至 150,000\.00 元 70%；以上 75%", bands), bands
     assert "〔龙政办规〔2022〕14号 二(三)〕" in bands
 
 
