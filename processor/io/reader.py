@@ -66,7 +66,7 @@ def read_export(path: str | Path, sheet: str | None = None) -> ExportTable:
 # --- readers ---------------------------------------------------------------------------------
 
 def _read_xlsx(path: Path, sheet: str | None) -> tuple[str, list[list[object]]]:
-    check_xlsx(path)  # before calamine sees a single byte
+    with_errors = check_xlsx(path)  # before calamine sees a single byte
     from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
     try:
@@ -77,9 +77,10 @@ def _read_xlsx(path: Path, sheet: str | None) -> tuple[str, list[list[object]]]:
                 raise FileError(f"找不到工作表「{name}」，文件中的工作表有：{listed}")
             # skip_empty_area=False keeps row/column indices equal to the sheet's (A1 = 0, 0).
             grid = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        for (r, c), err in error_cells(path, name).items():  # calamine reads them as ""
-            if r < len(grid) and c < len(grid[r]):
-                grid[r][c] = err
+        if name in with_errors:
+            for (r, c), err in error_cells(path, name).items():  # calamine reads them as ""
+                if r < len(grid) and c < len(grid[r]):
+                    grid[r][c] = err
     except PasswordError:
         raise FileError("文件设有密码，请在 Excel 中取消密码并另存为 .xlsx 后再导入") from None
     except CalamineError:

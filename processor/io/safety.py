@@ -58,8 +58,11 @@ _MORE_LETTERS = [re.compile(rb'<c r="[A-Za-z]{%d}' % (n + 1)) for n in range(_MA
 _REF_TEXT = re.compile(r"^\$?([A-Za-z]+)\$?([0-9]+)$")
 
 
-def check_xlsx(path: str | Path) -> None:
-    """Refuse an xlsx that could exhaust memory or crash a parser. Raises :class:`FileError`."""
+def check_xlsx(path: str | Path) -> set[str]:
+    """Refuse an xlsx that could exhaust memory or crash a parser. Raises :class:`FileError`.
+
+    Returns the names of the sheets that hold Excel error cells (#N/A …), which calamine would
+    hand over as empty strings."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix in LEGACY_SUFFIXES:
@@ -80,12 +83,15 @@ def check_xlsx(path: str | Path) -> None:
             infos = zf.infolist()
             _check_declared_sizes(infos)
             names = _sheet_names(infos, raw)
+            with_errors: set[str] = set()
             for info in infos:
                 if _is_worksheet(info.filename):
-                    _check_sheet(raw, info, names.get(info.filename.lower()))
+                    if _check_sheet(raw, info, names.get(info.filename.lower())):
+                        with_errors.add(names.get(info.filename.lower(), info.filename))
                 else:
                     for _ in _inflate(raw, info):
                         pass
+            return with_errors
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, EOFError, ValueError, struct.error):
         raise FileError("不是有效的 xlsx 文件：压缩包已损坏") from None
 
@@ -204,6 +210,7 @@ class _SheetScan:
         self.letters = 0
         self.digits = 0
         self.untrusted = False  # some <c> element is not written as `<c r="…"`
+        self.has_errors = False  # some cell holds an Excel error value (t="e")
 
     def feed(self, chunk: bytes, final: bool = False) -> None:
         buf = self.carry + chunk
@@ -217,6 +224,8 @@ class _SheetScan:
             self.carry = buf
             return
         piece, self.carry = buf[:cut], buf[cut:]
+        if not self.has_errors and b't="e"' in piece:  # a tag is never split across pieces
+            self.has_errors = True
         if not self.in_data:
             if self.dimension is None:
                 m = _DIMENSION.search(piece)
@@ -307,7 +316,8 @@ class _ExactScan:
         return None
 
 
-def _check_sheet(raw, info: zipfile.ZipInfo, sheet_name: str | None) -> None:
+def _check_sheet(raw, info: zipfile.ZipInfo, sheet_name: str | None) -> bool:
+    """Refuse a hostile sheet; True when it holds Excel error cells (see :func:`error_cells`)."""
     label = f"工作表「{sheet_name}」" if sheet_name else f"工作表 {info.filename}"
     scan = _SheetScan()
     try:
@@ -331,6 +341,7 @@ def _check_sheet(raw, info: zipfile.ZipInfo, sheet_name: str | None) -> None:
     if max_row * max_col > MAX_GRID_CELLS:
         ref = f"A1:{_col_letters(max_col)}{max_row}"
         raise FileError(_grid_message(label, f"实际使用区域 {ref}", max_row, max_col))
+    return scan.has_errors
 
 
 def _exact_scan(raw, info: zipfile.ZipInfo, label: str) -> tuple[int, int]:
