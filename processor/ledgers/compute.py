@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from .. import identities as ids
-from ..book import Citation, Region
+from ..book import Region
 from ..chain import Settlement, YearState, reverse, settle
 from ..errors import InputError, PolicyNotInForce
 from ..io.reader import ExportTable
@@ -50,7 +50,6 @@ class Outcome:
     rejected: list[Rejected]
     skipped: list[tuple[int, str]]
     states: dict[tuple[str, int], YearState]
-    citations: dict[Citation, None]
     views: dict
 
     @property
@@ -83,7 +82,6 @@ def compute(table: ExportTable, region: Region, settings: Settings, previous: Pr
         sid: (*v, 0) for sid, v in previous.settled.items()}
     reversed_ids: set[str] = set(previous.reversed)
     lines: list[Line] = []
-    citations: dict[Citation, None] = {}
     views: dict = {}
     total = len(accepted)
     for n, row in enumerate(accepted, 1):
@@ -98,7 +96,7 @@ def compute(table: ExportTable, region: Region, settings: Settings, previous: Pr
             if row.reversal:
                 original = paid.get(sid)
                 if original is None:
-                    raise InputError("冲销行找不到被冲销的结算ID（本月及上月台账中均无）")
+                    raise InputError("冲销行找不到被冲销的结算ID（本次导入与所给的此前台账中均无）")
                 if sid in reversed_ids:
                     raise InputError("该结算ID已冲销过，重复的冲销行")
                 person, year, delta, orig_result, orig_row = original
@@ -112,7 +110,7 @@ def compute(table: ExportTable, region: Region, settings: Settings, previous: Pr
                 state = states.get(key, YearState())
             else:
                 if sid in paid:
-                    where = f"第{paid[sid][4]}行" if paid[sid][4] else "上月台账"
+                    where = f"第{paid[sid][4]}行" if paid[sid][4] else "此前台账"
                     raise InputError(f"重复的结算ID（与{where}重复），不重复计算")
                 identities = ids.resolve(ctx.view, row.category)
                 result = settle(ctx, identities, claim, state)
@@ -122,11 +120,9 @@ def compute(table: ExportTable, region: Region, settings: Settings, previous: Pr
             continue
         state = state.plus(result.delta)
         states[key] = state
-        for c in result.citations:
-            citations.setdefault(c, None)
         lines.append(Line(row, result, state))
     rejected.sort(key=lambda r: r.source_row)
-    return Outcome(lines, rejected, list(table.skipped), states, citations, views)
+    return Outcome(lines, rejected, list(table.skipped), states, views)
 
 
 def _ctx(views: dict, region: Region, on, settings: Settings) -> Ctx:

@@ -747,7 +747,7 @@ def _expected_anomalies(run: Run, previous: Run | None) -> list[tuple]:
             original = run.source_row(item.dup_of)
             if original is None:
                 assert previous is not None and previous.source_row(item.dup_of) is not None
-                reason = "重复的结算ID（与上月台账重复），不重复计算"
+                reason = "重复的结算ID（与此前台账重复），不重复计算"
             else:
                 reason = f"重复的结算ID（与第{original}行重复），不重复计算"
         out.append((row, item.values["结算ID"], item.values["姓名"], reason))
