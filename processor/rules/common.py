@@ -12,7 +12,7 @@ from decimal import Decimal
 from ..book import UNLIMITED, Amount, FromSetting, Param, PolicyView, Share, Unlimited
 from ..errors import BeyondCap, InputError, SettingMissing
 from ..money import format_yuan, round_fen
-from ..settings import PREVIOUS_YEAR_KEYS, SETTING_KEYS, Settings
+from ..settings import PREVIOUS_YEAR_KEYS, Settings
 from ..trace import Step
 
 ZERO = Decimal(0)

@@ -19,7 +19,7 @@ import pytest
 
 from processor.engine import Engine
 from processor.errors import InputError, PolicyNotInForce, SettingMissing
-from processor.settings import parse_settings
+from support import engine_with, yuan  # tests/rules/support.py
 
 GZ = "赣州"
 DOC37 = "赣市医保字〔2021〕37号"
@@ -27,21 +27,8 @@ DOC13 = "赣医保发〔2021〕13号"
 ON = date(2022, 6, 30)  # a 2022 settlement date: both documents in force
 
 
-def Y(yuan) -> int:
-    """Yuan (int or decimal text) → int fen, for writing amounts as the documents do."""
-    return int(Decimal(str(yuan)) * 100)
-
-
-def settings_text(*rows) -> str:
-    out = []
-    for region, key, year, value in rows:
-        out.append(f'[[setting]]\nregion = "{region}"\nkey = "{key}"\nyear = {year}\n'
-                   f'value = "{value}"\nsource = "测试用整数"\n')
-    return "\n".join(out)
-
-
-def engine(*rows) -> Engine:
-    return Engine(settings=parse_settings(settings_text(*rows)))
+Y = yuan
+engine = engine_with
 
 
 BASE = (

@@ -14,7 +14,7 @@ import pytest
 from processor.book import Amount, Unlimited
 from processor.engine import Engine
 from processor.errors import InputError, PolicyNotInForce, SettingMissing, YibaoError
-from processor.settings import parse_settings
+from support import engine_with, yuan  # tests/rules/support.py
 
 R = "龙岩"
 ON = date(2023, 6, 30)  # inside 四(二): 2023-01-01 起施行，有效期三年
@@ -22,15 +22,7 @@ ON = date(2023, 6, 30)  # inside 四(二): 2023-01-01 起施行，有效期三�
 
 def engine(*rows) -> Engine:
     """An engine whose settings are exactly ``rows`` = (key, year, value in yuan or a rate)."""
-    text = "".join(
-        f'[[setting]]\nregion = "{R}"\nkey = "{k}"\nyear = {y}\nvalue = "{v}"\nsource = "测试用整数"\n'
-        for k, y, v in rows)
-    return Engine(settings=parse_settings(text))
-
-
-def yuan(x) -> int:
-    """Test helper: yuan (int or decimal string) → fen, written out so amounts read as in the document."""
-    return int(Decimal(str(x)) * 100)
+    return engine_with(*((R, k, y, v) for k, y, v in rows))
 
 
 # ============================================================== 二(一)1 五类救助对象 and aliases

@@ -14,13 +14,12 @@ Local settings used here (round figures, not official):
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 import pytest
 
 from processor.engine import Engine
 from processor.errors import InputError, PolicyNotInForce, SettingMissing
-from processor.settings import parse_settings
+from support import engine_with, yuan  # tests/rules/support.py
 
 XX = "西秀"
 DOC = "区医保发〔2021〕40号"
@@ -29,15 +28,8 @@ LOW_INCOME_LIST = "高额费用预警（低收入人口）"
 GENERAL_LIST = "高额费用预警"
 
 
-def Y(yuan) -> int:
-    """Yuan (int or decimal text) → int fen."""
-    return int(Decimal(str(yuan)) * 100)
-
-
-def engine(*rows) -> Engine:
-    text = "\n".join(f'[[setting]]\nregion = "{r}"\nkey = "{k}"\nyear = {y}\nvalue = "{v}"\nsource = "测试用整数"\n'
-                     for r, k, y, v in rows)
-    return Engine(settings=parse_settings(text))
+Y = yuan
+engine = engine_with
 
 
 BASE = (

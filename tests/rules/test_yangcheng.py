@@ -6,14 +6,13 @@ Each test builds the local settings it needs with round test figures (not offici
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 import pytest
 
 from processor.engine import Engine
 from processor.errors import InputError, PolicyNotInForce, SettingMissing
 from processor.rules.assistance import out_of_catalog_within_share
-from processor.settings import parse_settings
+from support import engine_with, yuan  # tests/rules/support.py
 
 R = "阳城"
 ON = date(2022, 6, 30)
@@ -21,14 +20,7 @@ ON = date(2022, 6, 30)
 
 def engine(*rows) -> Engine:
     """An engine whose settings are exactly ``rows`` = (key, year, value in yuan or a rate)."""
-    text = "".join(
-        f'[[setting]]\nregion = "{R}"\nkey = "{k}"\nyear = {y}\nvalue = "{v}"\nsource = "测试用整数"\n'
-        for k, y, v in rows)
-    return Engine(settings=parse_settings(text))
-
-
-def yuan(x) -> int:
-    return int(Decimal(str(x)) * 100)
+    return engine_with(*((R, k, y, v) for k, y, v in rows))
 
 
 # ============================================================== 一 资助参保

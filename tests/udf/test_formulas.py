@@ -51,7 +51,7 @@ def _build(path):
     for col in "HIJKN":
         ws[f"{col}{TOTAL}"] = f"=SUM({col}{FIRST}:{col}{LAST})"
     # a result computed from another formula's float, and a formula saved with Excel's unknown-function prefix
-    ws["P2"] = f'=ASSIST("低保",B2-H2/3,"赣州",,,,"2022-06-30")'
+    ws["P2"] = '=ASSIST("低保",B2-H2/3,"赣州",,,,"2022-06-30")'
     ws["P3"] = '=_xludf.ASSIST("低保",10000,"赣州",,,"住院","2022-06-30")'
     # a bad input: a # message is text, so SUM skips it (as Excel does) — documented in docs/excel.md
     ws["P5"] = '=ASSIST("外星人",100,"赣州",,,"住院","2022-06-30")'

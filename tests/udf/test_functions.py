@@ -17,8 +17,6 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 import processor.book
 import udf
 import udf.functions
-from processor.engine import Engine
-from processor.settings import load_settings
 from udf import (ASSIST, ASSIST_EXPLAIN, CRITICAL, CRITICAL_EXPLAIN, IDENTITY, MONITOR, SUBSIDY, SUBSIDY_EXPLAIN,
                  TILT, TILT_EXPLAIN)
 
