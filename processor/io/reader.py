@@ -15,7 +15,7 @@ from typing import Iterable, Sequence
 
 from ..errors import FileError
 from .headers import find_header_row
-from .safety import LEGACY_SUFFIXES, MAX_UNCOMPRESSED_BYTES, check_xlsx, error_cells, legacy_format_message
+from .safety import MAX_UNCOMPRESSED_BYTES, check_xlsx, error_cells, require_input_file
 
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 CSV_ENCODINGS = (("utf-8-sig", "UTF-8"), ("gb18030", "GB18030（含 GBK）"))
@@ -46,12 +46,8 @@ class ExportTable:
 
 def read_export(path: str | Path, sheet: str | None = None) -> ExportTable:
     """Read a platform/bureau settlement export. Raises :class:`FileError` for whole-file problems."""
-    path = Path(path)
+    path = require_input_file(path)
     suffix = path.suffix.lower()
-    if suffix in LEGACY_SUFFIXES:
-        raise FileError(legacy_format_message(suffix))
-    if not path.is_file():
-        raise FileError(f"找不到输入文件：{path}")
     if suffix in XLSX_SUFFIXES:
         sheet, grid = _read_xlsx(path, sheet)
         numbers: Sequence[int] = range(1, len(grid) + 1)

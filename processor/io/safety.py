@@ -63,12 +63,7 @@ def check_xlsx(path: str | Path) -> set[str]:
 
     Returns the names of the sheets that hold Excel error cells (#N/A …), which calamine would
     hand over as empty strings."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix in LEGACY_SUFFIXES:
-        raise FileError(legacy_format_message(suffix))
-    if not path.is_file():
-        raise FileError(f"找不到输入文件：{path}")
+    path = require_input_file(path)
     if not zipfile.is_zipfile(path):
         with path.open("rb") as fh:
             magic = fh.read(len(_CFB_MAGIC))
@@ -94,6 +89,17 @@ def check_xlsx(path: str | Path) -> set[str]:
             return with_errors
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, EOFError, ValueError, struct.error):
         raise FileError("不是有效的 xlsx 文件：压缩包已损坏") from None
+
+
+def require_input_file(path: str | Path) -> Path:
+    """An existing file in a format we read (not the old .xls/.xlsb), or :class:`FileError`."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in LEGACY_SUFFIXES:
+        raise FileError(legacy_format_message(suffix))
+    if not path.is_file():
+        raise FileError(f"找不到输入文件：{path}")
+    return path
 
 
 def legacy_format_message(suffix: str) -> str:
