@@ -9,6 +9,7 @@ from datetime import date
 
 from processor.dates import parse_date
 from processor.errors import InputError
+from processor.flags import parse_flag
 from processor.money import parse_amount
 from processor.rules.assistance import normalise_kind
 
@@ -17,8 +18,6 @@ from processor.rules.assistance import normalise_kind
 MAX_YUAN = 1_000_000_000
 _MAX_FEN = MAX_YUAN * 100
 
-_TRUE = {"是", "y", "yes", "true", "1", "转诊", "已转诊", "按规定转诊", "省内", "√"}
-_FALSE = {"否", "n", "no", "false", "0", "未转诊", "未按规定转诊", "省外", "×"}
 
 
 def amount(value, what: str, required: bool = True) -> int:
@@ -45,21 +44,7 @@ def _parse(value, what: str) -> int:
     return fen
 
 
-def flag(value, what: str, default: bool = True) -> bool:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return default
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, (int, float)):
-        if value in (0, 1):
-            return bool(value)
-        raise InputError(f"{what}应填 是/否")
-    text = str(value).strip().lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    raise InputError(f"{what}应填 是/否：{str(value)[:10]}")
+flag = parse_flag
 
 
 def when(value) -> date:

@@ -8,6 +8,7 @@ from datetime import date
 from ..chain import Claim
 from ..dates import parse_date
 from ..errors import InputError
+from ..flags import parse_flag
 from ..io.headers import label as _header_label
 from ..io.reader import RawRow
 from ..io.safety import CellError
@@ -15,8 +16,6 @@ from ..money import _float_fen, parse_amount
 from ..rules.assistance import KIND_ALIASES
 
 REQUIRED = ("settlement_id", "id_number", "name", "settlement_date", "policy_cost", "basic_paid")
-_TRUE = {"是", "y", "yes", "1", "true", "转诊", "已转诊", "按规定转诊", "省内", "省内就医", "本地", "市内", "县内"}
-_FALSE = {"否", "n", "no", "0", "false", "未转诊", "未按规定转诊", "省外", "省外就医", "异地", "跨省"}
 EXTRA_KINDS = {"普通门诊": "普通门诊", "门诊": "普通门诊", "门诊统筹": "普通门诊", "普通门诊统筹": "普通门诊",
                "药店购药": "普通门诊"}
 
@@ -55,15 +54,7 @@ def _shared(v) -> str:
     return sys.intern(_text(v))
 
 
-def _flag(v, what: str, default: bool = True) -> bool:
-    t = _text(v).lower()
-    if not t:
-        return default
-    if t in _TRUE:
-        return True
-    if t in _FALSE:
-        return False
-    raise InputError(f"{what}应为 是/否：{t[:10]}")
+_flag = parse_flag
 
 
 def _money(values: dict, key: str, what: str, required: bool = False) -> int | None:
