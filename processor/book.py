@@ -413,7 +413,11 @@ class PolicyView:
 
     @property
     def priority(self) -> tuple[str, ...]:
-        return tuple(c for c in self.region.priority if c in self.categories)
+        """The region's identity order, restricted to the identities in force on this day."""
+        order = self.cache.get("priority")
+        if order is None:
+            order = self.cache["priority"] = tuple(c for c in self.region.priority if c in self.categories)
+        return order
 
 
 # ----------------------------------------------------------------------------- the book
