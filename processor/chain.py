@@ -11,19 +11,19 @@ and picks the identity (several identities: the one with the highest total of �
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import NamedTuple
 from datetime import date
+from typing import NamedTuple
 
 from . import identities as ids
 from .book import Citation
-from .errors import BeyondCap, InputError, PolicyNotInForce
+from .errors import InputError
 from .rules.assistance import assistance, out_of_catalog_within_share
 from .rules.common import Ctx
 from .rules.critical import critical
 from .rules.monitor import monitor, rules as monitor_rules
 from .rules.tilt import tilt
 from .money import format_yuan
-from .trace import Result, Step
+from .trace import Result
 
 # Kinds 大病保险 pays on. Reading (none of the documents lists them): 大病保险 applies to the
 # in-policy costs of 住院 and of 门诊慢特病/门诊特药, the kinds the documents' 医疗救助 clauses
@@ -50,8 +50,8 @@ class YearState(NamedTuple):
         return YearState(self[0] - d[0], self[1] - d[1], self[2] - d[2], self[3] - d[3], self[4] - d[4],
                          self[5] - d[5], self[6] - d[6])
 
-    def astuple(self) -> tuple[int, ...]:
-        return tuple(self)
+    def negated(self) -> "YearState":
+        return YearState(*(-x for x in self))
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,17 +89,9 @@ class Settlement:
 def settle(ctx: Ctx, identities: tuple[str, ...], claim: Claim, state: YearState) -> Settlement:
     if not identities:
         return _settle_one(ctx, ids.ORDINARY, claim, state)
-    results, errors = [], []
-    for i in sorted(identities, key=lambda i: ids.rank(ctx.view, i)):
-        try:
-            results.append(_settle_one(ctx, i, claim, state))
-        except (BeyondCap, PolicyNotInForce) as err:  # this identity does not compete (see identities.best)
-            errors.append(err)
-    if not results:
-        raise errors[0]
-    best = max(range(len(results)), key=lambda k: (results[k].critical + results[k].assist + (results[k].tilt or 0), -k))
-    chosen = results[best]
-    if len(results) > 1:
+    chosen, _, without = ids.compete(ctx.view, identities, lambda i: _settle_one(ctx, i, claim, state),
+                                     lambda s: s.critical + s.assist + (s.tilt or 0))
+    if len(identities) - len(without) > 1:
         cite = ids.multi_identity_citation(ctx.view)
         if cite is not None:
             chosen.citations.insert(0, cite)
@@ -197,13 +189,11 @@ def _collect(result: Result, cites: list[Citation]) -> None:
 
 def reverse(original: Settlement) -> Settlement:
     """A reversal row: the negated amounts of the claim it cancels; the state goes back by its delta."""
-    d = original.delta
-    neg = YearState(*(-x for x in d.astuple()))
+    neg = original.delta.negated()
     return replace(original, critical=-original.critical, assist=-original.assist,
                    tilt=None if original.tilt is None else -original.tilt,
                    final_selfpay=-original.final_selfpay, monitor="", delta=neg,
                    notes=["冲销结算，撤销原结算的年度累计"])
 
 
-__all__ = ["Claim", "Settlement", "YearState", "settle", "reverse", "year_delta", "CRITICAL_KINDS",
-           "PolicyNotInForce", "Step"]
+__all__ = ["Claim", "Settlement", "YearState", "settle", "reverse", "year_delta", "CRITICAL_KINDS"]

@@ -102,25 +102,33 @@ def best(view: PolicyView, identities: tuple[str, ...], compute: Callable[[str],
         return compute(ORDINARY)
     if len(identities) == 1:
         return compute(identities[0])
-    score = score or (lambda r: -1 if r.fen is None else r.fen)
+    chosen, ordered, without = compete(view, identities, compute,
+                                       score or (lambda r: -1 if r.fen is None else r.fen))
+    cite = multi_identity_citation(view)
+    note = Step(f"多重身份 {'、'.join(ordered)}：取待遇最高的“{chosen.identity}”，不叠加享受", cite)
+    skipped = tuple(Step(f"{i}：{str(err)[:60]}（不参与比较）") for i, err in without)
+    return chosen.with_steps(before=(note, *skipped))
+
+
+def compete(view: PolicyView, identities, compute: Callable, score: Callable):
+    """The one competition behind every "highest benefit" choice (cells and batch alike).
+
+    Returns (the winning result, the identities in priority order, [(identity, error)] of those that
+    did not compete). Ties go to the identity ranked higher. An identity whose benefit is not defined
+    (PolicyNotInForce) or whose annual cap is already exceeded (BeyondCap) does not compete; any
+    other error (a missing setting…) stops. If none is left, the first such error is raised."""
     ordered = sorted(identities, key=lambda i: rank(view, i))
-    results: list[Result] = []
+    results: list = []
     without: list[tuple[str, YibaoError]] = []
     for i in ordered:
         try:
             results.append(compute(i))
         except (PolicyNotInForce, BeyondCap) as err:
-            # this identity has no such benefit (not defined / its annual cap already used up):
-            # it simply does not compete. Any other error (a missing setting…) still stops.
             without.append((i, err))
     if not results:
         raise without[0][1]
     winner = max(range(len(results)), key=lambda k: (score(results[k]), -k))
-    chosen = results[winner]
-    cite = multi_identity_citation(view)
-    note = Step(f"多重身份 {'、'.join(ordered)}：取待遇最高的“{chosen.identity}”，不叠加享受", cite)
-    skipped = tuple(Step(f"{i}：{str(err)[:60]}（不参与比较）") for i, err in without)
-    return chosen.with_steps(before=(note, *skipped))
+    return results[winner], ordered, without
 
 
 def multi_identity_citation(view: PolicyView):

@@ -180,7 +180,7 @@ def check_rows(outcome: Outcome):
 
 def state_rows(outcome: Outcome):
     for (person, year), st in sorted(outcome.states.items()):
-        yield [person, year, *(fen_to_yuan(x) for x in st.astuple())]
+        yield [person, year, *(fen_to_yuan(x) for x in st)]
 
 
 def default_layout(name: str) -> Layout:

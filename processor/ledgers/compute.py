@@ -39,7 +39,7 @@ class Line:
 class PreviousLedger:
     """What last month's filled ledger hands over: per-person state and the settlements already paid."""
     year_state: dict[tuple[str, int], YearState] = field(default_factory=dict)
-    settled: dict[str, tuple[str, int, YearState, Settlement | None]] = field(default_factory=dict)
+    settled: dict[str, tuple[str, int, YearState, Settlement]] = field(default_factory=dict)
     reversed: set[str] = field(default_factory=set)  # settled IDs whose reversal is in that ledger too
     path: str = ""
 
@@ -99,10 +99,10 @@ def compute(table: ExportTable, region: Region, settings: Settings, previous: Pr
                     raise InputError("冲销行找不到被冲销的结算ID（本次导入与所给的此前台账中均无）")
                 if sid in reversed_ids:
                     raise InputError("该结算ID已冲销过，重复的冲销行")
-                person, year, delta, orig_result, orig_row = original
+                person, year, _delta, orig_result, orig_row = original
                 if person != claim.person:
                     raise InputError("冲销行的证件号码与原结算不一致")
-                result = reverse(orig_result) if orig_result else _reversal_from_delta(delta)
+                result = reverse(orig_result)
                 if not orig_row:
                     result.notes = [_PREVIOUS_REVERSAL]
                 reversed_ids.add(sid)
@@ -137,12 +137,6 @@ def _ctx(views: dict, region: Region, on, settings: Settings) -> Ctx:
 
 
 _PREVIOUS_REVERSAL = "冲销上月台账中的结算，撤销其年度累计"
-
-
-def _reversal_from_delta(delta: YearState) -> Settlement:
-    neg = YearState(*(-x for x in delta.astuple()))
-    return Settlement(identity="", critical=neg.critical, assist=neg.assist, tilt=neg.tilt or None,
-                      final_selfpay=neg.final_selfpay, monitor="", delta=neg, notes=[_PREVIOUS_REVERSAL])
 
 
 def _t(v) -> str:
