@@ -477,13 +477,6 @@ def default_book() -> Book:
     return load_book()
 
 
-def days(start: date, end: date):
-    d = start
-    while d <= end:
-        yield d
-        d += timedelta(days=1)
-
-
 def coverage_problems(region: Region, until: date = date(2030, 12, 31)) -> list[str]:
     """Gaps and overlaps between the dated versions of each value, and days with no document.
 

@@ -39,9 +39,6 @@ class Engine:
                 return Ctx(region.view(d), self.settings)
         return Ctx(region.view(date(year, 1, 1)), self.settings)  # raises PolicyNotInForce
 
-    def identities(self, ctx: Ctx, text) -> tuple[str, ...]:
-        return ids.resolve(ctx.view, text)
-
     # ------------------------------------------------------------------ benefits (highest identity wins)
     def subsidy(self, categories, region, year: int) -> Result:
         ctx = self.ctx_for_year(region, year)
