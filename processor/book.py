@@ -309,7 +309,7 @@ def load_document(path: Path | str, text: str | None = None) -> Document:
 
 
 # ----------------------------------------------------------------------------- regions
-@dataclass
+@dataclass(eq=False)  # identity equality and hash: one object per region of a loaded book (view cache key)
 class Region:
     name: str
     full_name: str
@@ -388,8 +388,6 @@ def _view(region: Region, on: date) -> "PolicyView":
     return PolicyView(region, on, params, cats, tuple(d for d in docs))
 
 
-Region.__hash__ = lambda self: hash(self.name)  # regions are singletons of the loaded book
-Region.__eq__ = lambda self, other: self is other
 
 
 @dataclass(eq=False)

@@ -33,6 +33,7 @@ def read_previous(path: str | Path, region=None) -> PreviousLedger:
             ledger_grid = book.get_sheet_by_name("台账").to_python(skip_empty_area=False)
     except CalamineError:
         raise FileError("无法读取上月台账：文件已损坏或不是 xlsx，请用本工具上月生成的台账") from None
+    _check_region(ledger_grid, region, path)
     prev = PreviousLedger(path=str(path))
     try:
         _read_state(state_grid, prev)
@@ -40,6 +41,18 @@ def read_previous(path: str | Path, region=None) -> PreviousLedger:
     except InputError as err:
         raise FileError(f"上月台账无法读取：{err.message}") from None
     return prev
+
+
+def _check_region(grid, region, path: Path) -> None:
+    """Our ledgers name their region in the title (A1): refuse another region's year-to-date figures."""
+    if region is None or not grid or not grid[0]:
+        return
+    title = str(grid[0][0] or "")
+    from ..book import default_book
+    for other in default_book().regions.values():
+        if other.name != region.name and other.full_name in title:
+            raise FileError(f"上月台账 {path.name} 是{other.full_name}的台账（标题：{title[:30]}），"
+                            f"不能作为{region.full_name}的年度累计")
 
 
 def _fen(v) -> int:

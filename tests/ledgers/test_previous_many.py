@@ -65,3 +65,17 @@ def test_march_sees_january_through_two_previous_ledgers(tmp_path):
     # with only February's ledger, the January claim is unknown: the reversal is refused
     mar2 = fill(tmp_path, "03b", [claim("JAN1", date(2022, 3, 2), -10000, -6000)], settings, [feb])
     assert any("找不到" in r[3] for r in sheet_rows(mar2, "异常", 2))
+
+
+def test_another_regions_ledger_is_refused_as_previous(tmp_path):
+    settings = exports.write_settings(tmp_path / "s.toml", "阳城", [
+        ("critical_deductible", 2022, "100000"), ("critical_rate", 2022, "60%"), ("critical_cap", 2022, "300000")])
+    yangcheng = fill(tmp_path, "01", [claim("JAN1", date(2022, 1, 10), 10000, 6000)], settings)
+    export = tmp_path / "gz.xlsx"
+    exports.write_export(export, [claim("GZ1", date(2022, 2, 10), 1000, 600)])
+    err = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+        code = main(["fill", "医疗救助台账", str(export), "--region", "赣州", "--out", str(tmp_path / "gz_台账.xlsx"),
+                     "--previous", str(yangcheng), "--quiet"])
+    assert code != 0 and "阳城县的台账" in err.getvalue()
+    assert not (tmp_path / "gz_台账.xlsx").exists()
