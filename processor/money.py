@@ -15,6 +15,12 @@ from .errors import InputError
 FEN_PER_YUAN = 100
 _ONE = Decimal(1)
 
+# An amount no medical bill reaches: a larger number is a mistyped or misaligned cell (an ID number
+# pasted into an amount column, 1e300), not money. It also keeps fen exact in Excel's 15 digits.
+# The one limit for the Excel functions and the batch (parse_amount).
+MAX_YUAN = 1_000_000_000
+_TOO_LARGE = f"超出范围（超过{MAX_YUAN // 100_000_000}亿元），请核对（是否误填了证件号等）"
+
 
 def round_fen(value: Decimal | int) -> int:
     """THE rounding rule: a Decimal number of fen → int fen, half-up (四舍五入到分)."""
@@ -57,6 +63,7 @@ def parse_amount(value, what: str = "金额", allow_negative: bool = False) -> i
     Accepts int, float (Excel's numbers; converted through ``repr`` so 0.1 stays 0.1),
     Decimal, and numbers stored as text ('1,234.50', ' 12 ', '１２３', '123元').
     ``None`` and '' are not amounts: callers decide what an empty cell means.
+    An amount above :data:`MAX_YUAN` (either sign) is refused as a misplaced value.
     Raises :class:`InputError` with a Chinese message on anything else.
     """
     if isinstance(value, bool):
@@ -86,6 +93,8 @@ def parse_amount(value, what: str = "金额", allow_negative: bool = False) -> i
         raise InputError(f"{what}不是数字：{value!r}"[:60])
     if not dec.is_finite():
         raise InputError(f"{what}不是有效数字")
+    if dec > MAX_YUAN or dec < -MAX_YUAN:  # exact comparison: no context, so 1e300 cannot overflow here
+        raise InputError(what + _TOO_LARGE)
     fen = round_fen(dec * FEN_PER_YUAN)
     if fen < 0 and not allow_negative:
         raise InputError(f"{what}不能为负数：{fen_to_yuan(fen)}")
@@ -96,8 +105,9 @@ def _float_fen(value: float) -> int | None:
     """Fast exact path for Excel's numbers. When value × 100 lies within 0.001 of an integer n and
     |value| < 2**40, the decimal that ``repr(value)`` shows, times 100, is within 0.03 of n, so its
     half-up rounding is n: the same answer as the Decimal path, without building a Decimal.
-    Anything else (half-fen values such as 1.005) goes through Decimal(repr(value))."""
-    if -1099511627776.0 < value < 1099511627776.0:
+    Anything else (half-fen values such as 1.005) goes through Decimal(repr(value)); so does anything
+    beyond ±MAX_YUAN (< 2**40), where parse_amount refuses it."""
+    if -MAX_YUAN <= value <= MAX_YUAN:
         scaled = value * 100
         n = round(scaled)
         if -0.001 < scaled - n < 0.001:

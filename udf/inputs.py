@@ -13,12 +13,6 @@ from processor.flags import parse_flag
 from processor.money import parse_amount
 from processor.rules.assistance import normalise_kind
 
-# An amount no medical bill reaches: a larger number is a mistyped or misaligned cell (an ID number
-# pasted into an amount column, 1e300), not money. It also keeps fen exact in Excel's 15 digits.
-MAX_YUAN = 1_000_000_000
-_MAX_FEN = MAX_YUAN * 100
-
-
 
 def amount(value, what: str, required: bool = True) -> int:
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -35,13 +29,8 @@ def optional_amount(value, what: str) -> int | None:
 
 
 def _parse(value, what: str) -> int:
-    try:
-        fen = parse_amount(value, what)
-    except ArithmeticError:  # Decimal overflow on e.g. 1e300: a bad input, not a bug
-        raise InputError(f"{what}数值过大，请核对") from None
-    if fen > _MAX_FEN:
-        raise InputError(f"{what}超过{MAX_YUAN // 100_000_000}亿元，请核对（是否误填了证件号等）")
-    return fen
+    # parse_amount refuses an amount above processor.money.MAX_YUAN (10亿元), as it does in the batch
+    return parse_amount(value, what)
 
 
 flag = parse_flag

@@ -23,8 +23,8 @@ def _export(tmp_path, errors: dict[str, str]):
     ws = wb.active
     ws.title = "结算明细"
     ws.append(HEADERS)
-    ws.append(["JS1", "甲", "999000199001011234", "低保对象", "住院", date(2022, 5, 1), 1200, 1000, 600])
-    ws.append(["JS2", "乙", "999000199001015678", "低保对象", "住院", date(2022, 5, 2), 1200, 1000, 600])
+    ws.append(["JS1", "甲", "999000199001011237", "低保对象", "住院", date(2022, 5, 1), 1200, 1000, 600])
+    ws.append(["JS2", "乙", "999000199001015676", "低保对象", "住院", date(2022, 5, 2), 1200, 1000, 600])
     plain = tmp_path / "plain.xlsx"
     wb.save(plain)
     out = tmp_path / "errors.xlsx"

@@ -13,7 +13,7 @@ import exports  # noqa: E402
 
 from processor.cli import main  # noqa: E402
 
-PERSON = dict(姓名="甲", 证件号码="999000195001011234", 人员类别="低保对象", 镇街="凤城镇", 医疗类别="住院", 是否转诊="是")
+PERSON = dict(姓名="甲", 证件号码="999000195001011239", 人员类别="低保对象", 镇街="凤城镇", 医疗类别="住院", 是否转诊="是")
 
 
 def claim(sid, day, policy, basic, total=None):
