@@ -3,6 +3,29 @@
 Values are returned as the reader gives them (strings stripped, numbers, dates); parsing amounts,
 dates and codes is the callers' job. Every data row below the header ends up in exactly one of
 ``ExportTable.rows`` and ``ExportTable.skipped``.
+
+Every xlsx passes :func:`processor.io.safety.check_xlsx` before calamine opens it. Cells calamine
+would hand over as empty although they are not are replaced by markers (subclasses of
+:class:`~processor.io.safety.CellError`, so the row is rejected naming the column): Excel error
+values (#N/A …) and formulas saved without a result (openpyxl writes no cached value).
+
+Merged cells in the data (below the header row). A clerk who merges 人员类别 over rows 3–4 means
+"both rows are 低保对象"; calamine leaves row 4 empty, which would silently make it an ordinary
+insured person. So:
+
+- a merged range in a text column (人员类别, 镇街, 村, 医院, 医疗类别, 姓名, dates, flags …) is filled
+  from its top-left cell into every row it covers;
+- a merged range that covers an amount column or an identifier (结算ID, 证件号码, 人员编号) is not
+  filled: one amount or one ID cannot belong to several settlements, and filling would count the
+  money twice. Every row the range covers (the top-left row too) gets a
+  :class:`~processor.io.safety.MergedCell` marker in that column and is rejected with the range
+  named, so the clerk unmerges and fills each row;
+- a range that starts in or above the header row (a two-row header, a title) is left alone above
+  the header; data rows it reaches are marked, not filled (a header text is not a value).
+
+The required columns are checked for the whole table, before anything is computed
+(:func:`require_columns`): a missing 证件号码 or a misspelled 结算日期 header is one file-level error
+naming the column, the headers seen and the names accepted, not a rejection of every row.
 """
 from __future__ import annotations
 
@@ -14,8 +37,9 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from ..errors import FileError
-from .headers import find_header_row
-from .safety import MAX_UNCOMPRESSED_BYTES, check_xlsx, error_cells, require_input_file
+from .headers import COLUMNS, find_header_row, label
+from .safety import (MAX_UNCOMPRESSED_BYTES, MergedCell, check_xlsx, error_cells, require_input_file,
+                     uncomputed_formulas)
 
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 CSV_ENCODINGS = (("utf-8-sig", "UTF-8"), ("gb18030", "GB18030（含 GBK）"))
@@ -25,6 +49,12 @@ TOTAL = "合计行，不是结算记录"
 REPEATED_HEADER = "重复的表头行"
 _TOTAL_PREFIXES = ("合计", "总计", "小计")
 _TOTAL_KEYS = ("name", "id_number", "settlement_id")
+# Columns a merged range must not be filled into (see the module docstring): identifiers and amounts.
+MERGE_REJECT_KEYS = frozenset({
+    "settlement_id", "id_number", "person_no", "total_cost", "self_funded", "over_limit", "policy_cost",
+    "basic_paid", "critical_paid", "assistance_paid", "tilt_paid", "out_of_catalog", "above_limit_selfpay",
+})
+_MAX_HEADERS_SHOWN = 40
 
 
 @dataclass
@@ -42,27 +72,54 @@ class ExportTable:
     unknown_headers: list[str]
     rows: list[RawRow] = field(default_factory=list)
     skipped: list[tuple[int, str]] = field(default_factory=list)  # (source row, reason)
+    headers: list[str] = field(default_factory=list)  # the header row's texts, as written
+
+
+def require_columns(table: ExportTable, required: Iterable[str | tuple[str, ...]]) -> None:
+    """Raise :class:`FileError` unless every required column is in the table's header.
+
+    ``required``: canonical keys; a tuple is satisfied by any one of its keys (证件号码 or 人员编号).
+    The message names each missing column with the header names accepted for it, and the headers
+    the file has, so a misspelt header (证件号, 结算曰期) is found at once."""
+    present = set(table.mapping.values())
+    missing = [need if isinstance(need, tuple) else (need,) for need in required]
+    missing = [keys for keys in missing if not present.intersection(keys)]
+    if not missing:
+        return
+    parts = []
+    for keys in missing:
+        names = "或".join(f"「{label(k)}」" for k in keys)
+        accepted = "、".join(alias for k in keys for alias in COLUMNS[k][1])
+        parts.append(f"{names}（可用的列名：{accepted}）")
+    seen = table.headers[:_MAX_HEADERS_SHOWN]
+    more = f" 等 {len(table.headers)} 列" if len(table.headers) > _MAX_HEADERS_SHOWN else ""
+    raise FileError(
+        f"结算导出缺少必填列：{'；'.join(parts)}。"
+        f"第{table.header_row}行表头中的列：{'、'.join(seen) or '（无）'}{more}。"
+        "请改正表头（或在导出时勾选这些列）后重新导入；尚未计算任何结算"
+    )
 
 
 def read_export(path: str | Path, sheet: str | None = None) -> ExportTable:
     """Read a platform/bureau settlement export. Raises :class:`FileError` for whole-file problems."""
     path = require_input_file(path)
     suffix = path.suffix.lower()
+    merges: list[str] = []
     if suffix in XLSX_SUFFIXES:
-        sheet, grid = _read_xlsx(path, sheet)
+        sheet, grid, merges = _read_xlsx(path, sheet)
         numbers: Sequence[int] = range(1, len(grid) + 1)
     elif suffix == ".csv":
         grid, numbers = _read_csv(path)
         sheet = None
     else:
         raise FileError(f"不支持的文件类型“{suffix or '无扩展名'}”：请提供 .xlsx 或 CSV（UTF-8）文件")
-    return _build_table(path, sheet, grid, numbers)
+    return _build_table(path, sheet, grid, numbers, merges)
 
 
 # --- readers ---------------------------------------------------------------------------------
 
-def _read_xlsx(path: Path, sheet: str | None) -> tuple[str, list[list[object]]]:
-    with_errors = check_xlsx(path)  # before calamine sees a single byte
+def _read_xlsx(path: Path, sheet: str | None) -> tuple[str, list[list[object]], list[str]]:
+    report = check_xlsx(path)  # before calamine sees a single byte
     from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
     try:
@@ -73,16 +130,19 @@ def _read_xlsx(path: Path, sheet: str | None) -> tuple[str, list[list[object]]]:
                 raise FileError(f"找不到工作表「{name}」，文件中的工作表有：{listed}")
             # skip_empty_area=False keeps row/column indices equal to the sheet's (A1 = 0, 0).
             grid = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        if name in with_errors:
-            for (r, c), err in error_cells(path, name).items():  # calamine reads them as ""
-                if r < len(grid) and c < len(grid[r]):
-                    grid[r][c] = err
+        # calamine reads error cells and formulas without a result as "": mark them
+        marks = error_cells(path, name) if name in report.errors else {}
+        if name in report.formulas:
+            marks.update(uncomputed_formulas(path, name))
+        for (r, c), mark in marks.items():
+            if r < len(grid) and c < len(grid[r]):
+                grid[r][c] = mark
     except PasswordError:
         raise FileError("文件设有密码，请在 Excel 中取消密码并另存为 .xlsx 后再导入") from None
     except CalamineError:
         # calamine's message may quote cell contents: keep it out of the user message.
         raise FileError("无法读取 xlsx 文件：文件已损坏或格式不正确，请在 Excel 中打开并另存后再导入") from None
-    return name, grid
+    return name, grid, report.merges.get(name, [])
 
 
 def _first_visible_sheet(book) -> str:
@@ -125,11 +185,15 @@ def _decode(data: bytes) -> str:
 
 # --- rows ------------------------------------------------------------------------------------
 
-def _build_table(path: Path, sheet: str | None, grid: list, numbers: Sequence[int]) -> ExportTable:
+def _build_table(path: Path, sheet: str | None, grid: list, numbers: Sequence[int],
+                 merges: Sequence[str] = ()) -> ExportTable:
     start = next((i for i, row in enumerate(grid) if not _is_blank(row)), 0)
     offset, mapping, unknown = find_header_row(grid[start : start + HEADER_SCAN_ROWS], scan=HEADER_SCAN_ROWS)
     header_index = start + offset
     table = ExportTable(path, sheet, numbers[header_index], mapping, unknown)
+    table.headers = [text for text in (str(c).strip() for c in grid[header_index] if c is not None) if text]
+    if merges:
+        _apply_merges(grid, merges, header_index, mapping)
 
     columns = sorted(mapping.items())
     keys = [key for _col, key in columns]
@@ -157,6 +221,52 @@ def _build_table(path: Path, sheet: str | None, grid: list, numbers: Sequence[in
             }
             rows.append(RawRow(number, values))
     return table
+
+
+def _apply_merges(grid: list, merges: Sequence[str], header_index: int, mapping: dict[int, str]) -> None:
+    """Fill merged ranges below the header from their top-left cell, or mark them (module docstring)."""
+    for ref in merges:
+        box = _range(ref)
+        if box is None:
+            continue
+        r1, c1, r2, c2 = box
+        if r2 <= header_index:
+            continue  # a title or a two-row header
+        top = grid[r1][c1] if r1 < len(grid) and c1 < len(grid[r1]) else None
+        shown = ref.replace("$", "").upper()
+        for c in range(c1, c2 + 1):
+            key = mapping.get(c)
+            if key is None:
+                continue
+            if key in MERGE_REJECT_KEYS or r1 <= header_index:
+                value = MergedCell(shown)
+                rows = range(max(r1, header_index + 1), min(r2, len(grid) - 1) + 1)
+            else:
+                value = top
+                rows = range(r1 + 1, min(r2, len(grid) - 1) + 1)
+            for r in rows:
+                if c < len(grid[r]):
+                    grid[r][c] = value
+
+
+def _range(ref: str) -> tuple[int, int, int, int] | None:
+    """'D3:D4' → 0-based (first row, first column, last row, last column); None if unreadable."""
+    ends = []
+    for part in ref.replace("$", "").split(":"):
+        letters = part.rstrip("0123456789")
+        digits = part[len(letters):]
+        if not letters.isalpha() or not letters.isascii() or not digits.isdigit() or int(digits) < 1:
+            return None
+        col = 0
+        for ch in letters.upper():
+            col = col * 26 + ord(ch) - 64
+        ends.append((int(digits) - 1, col - 1))
+    if len(ends) == 1:
+        ends.append(ends[0])
+    if len(ends) != 2:
+        return None
+    (ra, ca), (rb, cb) = ends
+    return min(ra, rb), min(ca, cb), max(ra, rb), max(ca, cb)
 
 
 def _is_blank(row: Iterable[object]) -> bool:

@@ -11,12 +11,30 @@ allocate 512 GiB and abort the whole process (SIGABRT, not catchable). So, befor
 3. each worksheet's ``<dimension ref>`` and its real largest cell reference are compared with a
    grid limit, because calamine allocates a dense grid from A1 to the largest cell.
 
+4. every part that may be read as a worksheet is scanned, wherever it lives: each part the
+   workbook's relationships name for a ``<sheet>`` (resolved like a reader would, so a sheet stored
+   at ``xl/data/x.xml`` or ``/elsewhere/x.xml`` is covered), and every other part that is not a
+   known binary (images, ``.bin``). If workbook.xml or its relationships cannot be read, every part
+   is scanned as a worksheet;
+5. no string a reader would build may exceed Excel's limit of 32,767 characters: a shared string
+   (``<si>``), an inline string (``<is>``) or a cell value (``<v>``). A 300 MB shared string in a
+   1.8 MB file made calamine use 1.27 GB; it is refused here without being held whole.
+
 Worksheet XML is scanned with regular expressions over bounded chunks (fast); only when the
-regex pass cannot vouch for every ``<c>`` element (cells without ``r``, odd markup) is the sheet
-walked again with a defusedxml streaming parser that mirrors calamine's cell positioning.
+regex pass cannot vouch for every ``<c>`` element (cells without ``r``, odd markup) or for every
+string (a string not written the plain way ``<is><t>text</t></is>``, ``<si><t>text</t></si>``,
+``<v>text</v>``, or one longer than the limit in bytes) is the part walked again with a defusedxml
+streaming parser that mirrors calamine: cell positions, and the text calamine would concatenate
+(every ``<t>`` of a string outside phonetic runs, every text node of a ``<v>``), counted in
+characters and refused as soon as it passes the limit.
+
+The scan also reports, per sheet, what the reader must fix after parsing: Excel error cells and
+formulas (calamine hands both over as empty strings) and merged ranges (calamine leaves every cell
+but the top-left empty).
 """
 from __future__ import annotations
 
+import posixpath
 import re
 import struct
 import zipfile
@@ -35,6 +53,8 @@ RATIO_MIN_BYTES = 50 * 1024 * 1024  # … and it inflates to more than this
 MAX_GRID_CELLS = 50_000_000  # rows × columns calamine would allocate (counted from A1)
 MAX_MEMBERS = 10_000
 MAX_TAG_BYTES = 4 * 1024 * 1024  # longest stretch of worksheet XML without a '<'
+MAX_CELL_CHARS = 32_767  # Excel's limit for the text of one cell (and so of one shared string)
+MAX_MERGES = 1_000_000  # merged ranges recorded per sheet
 _CHUNK = 1 << 20
 
 LEGACY_SUFFIXES = (".xls", ".xlsb")
@@ -48,7 +68,6 @@ _LOCAL_HEADER = struct.Struct("<4sHHHHHIIIHH")
 _CELL_ANY = b"<c "
 _CELL_WITH_REF = b'<c r="'
 _ODD_CELL = re.compile(rb"<c[>/\t\n\r]")  # a cell tag not followed by a space
-_PREFIXED_CELL = re.compile(rb":c[\s/>]")  # <x:c …>: calamine matches local names
 _DIMENSION = re.compile(rb"<(?:[\w.-]+:)?dimension\s[^<>]*?(?<=\s)ref\s*=\s*[\"']([^\"'<>]*)[\"']")
 _SHEET_DATA = re.compile(rb"<(?:[\w.-]+:)?sheetData[\s/>]")
 _MAX_DIGITS = 10  # a row number this long is refused anyway
@@ -58,11 +77,30 @@ _MORE_LETTERS = [re.compile(rb'<c r="[A-Za-z]{%d}' % (n + 1)) for n in range(_MA
 _REF_TEXT = re.compile(r"^\$?([A-Za-z]+)\$?([0-9]+)$")
 
 
-def check_xlsx(path: str | Path) -> set[str]:
+class ScanReport(set):
+    """What the reader must fix after parsing, by sheet name (see the module docstring).
+
+    The set itself holds the sheets with Excel error cells (#N/A …), as check_xlsx returned before;
+    ``formulas`` the sheets holding formulas, ``merges`` each sheet's merged ranges ("D3:D4")."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.formulas: set[str] = set()
+        self.merges: dict[str, list[str]] = {}
+
+    @property
+    def errors(self) -> set[str]:
+        return set(self)
+
+    def __repr__(self) -> str:
+        return f"ScanReport(errors={set(self)!r}, formulas={self.formulas!r}, merges={self.merges!r})"
+
+
+def check_xlsx(path: str | Path) -> ScanReport:
     """Refuse an xlsx that could exhaust memory or crash a parser. Raises :class:`FileError`.
 
-    Returns the names of the sheets that hold Excel error cells (#N/A …), which calamine would
-    hand over as empty strings."""
+    Returns a :class:`ScanReport`: the sheets that hold Excel error cells or formulas (which
+    calamine would hand over as empty strings) and the merged ranges of each sheet."""
     path = require_input_file(path)
     if not zipfile.is_zipfile(path):
         with path.open("rb") as fh:
@@ -78,15 +116,23 @@ def check_xlsx(path: str | Path) -> set[str]:
             infos = zf.infolist()
             _check_declared_sizes(infos)
             names = _sheet_names(infos, raw)
-            with_errors: set[str] = set()
+            report = ScanReport()
             for info in infos:
-                if _is_worksheet(info.filename):
-                    if _check_sheet(raw, info, names.get(info.filename.lower())):
-                        with_errors.add(names.get(info.filename.lower(), info.filename))
+                key = _member_key(info.filename)
+                if names is None or key in names or not _is_binary(key):
+                    sheet = names.get(key) if names else None
+                    scan = _check_sheet(raw, info, sheet, shared_strings=_is_shared_strings(key))
+                    shown = sheet or info.filename
+                    if scan.has_errors:
+                        report.add(shown)
+                    if scan.has_formulas:
+                        report.formulas.add(shown)
+                    if scan.merges:
+                        report.merges[shown] = [m.decode("ascii", "replace") for m in scan.merges]
                 else:
                     for _ in _inflate(raw, info):
                         pass
-            return with_errors
+            return report
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, EOFError, ValueError, struct.error):
         raise FileError("不是有效的 xlsx 文件：压缩包已损坏") from None
 
@@ -163,38 +209,73 @@ def _inflate(raw, info: zipfile.ZipInfo) -> Iterator[bytes]:
             return
 
 
-def _is_worksheet(name: str) -> bool:
-    # calamine only reads sheets from "xl/worksheets/…" (matched case-insensitively).
-    name = name.replace("\\", "/").lower()
-    return "/worksheets/" in f"/{name}" and not name.endswith(".rels")
+_BINARY_SUFFIXES = (".bin", ".png", ".jpg", ".jpeg", ".jpe", ".gif", ".bmp", ".tif", ".tiff", ".emf",
+                    ".wmf", ".wdp", ".jfif", ".ico", ".odttf", ".fntdata")
 
 
-def _sheet_names(infos: list[zipfile.ZipInfo], raw) -> dict[str, str]:
-    """Map worksheet member names (lower-case) to the sheet names users see, best effort."""
+def _member_key(name: str) -> str:
+    """A zip member name as readers look it up: '/' separators, no leading '/', lower case."""
+    return name.replace("\\", "/").lstrip("/").lower()
+
+
+def _is_binary(key: str) -> bool:
+    return key.endswith(_BINARY_SUFFIXES)
+
+
+def _is_shared_strings(key: str) -> bool:
+    return key.rsplit("/", 1)[-1] == "sharedstrings.xml"
+
+
+def _sheet_names(infos: list[zipfile.ZipInfo], raw) -> dict[str, str] | None:
+    """Map the member keys a ``<sheet>`` of workbook.xml may be read from to its name.
+
+    A target is resolved relative to the workbook's folder (OPC), as absolute, and the way older
+    calamine versions do ("xl/" + target): every candidate is mapped, so a hostile target cannot
+    lead a reader to a part the scan took for something else. None when workbook.xml or its
+    relationships cannot be read (the caller then scans every part as a worksheet)."""
     try:
-        book = _read_small(infos, raw, "xl/workbook.xml")
-        rels = _read_small(infos, raw, "xl/_rels/workbook.xml.rels")
+        book_name = "xl/workbook.xml"
+        package = _read_small(infos, raw, "_rels/.rels")
+        if package is not None:
+            for rel in fromstring(package):
+                if rel.get("Type", "").endswith("/officeDocument") and rel.get("Target"):
+                    book_name = _member_key(posixpath.normpath("/" + rel.get("Target")))
+                    break
+        folder, _, base = book_name.rpartition("/")
+        book = _read_small(infos, raw, book_name)
+        rels = _read_small(infos, raw, f"{folder}/_rels/{base}.rels" if folder else f"_rels/{base}.rels")
         if book is None or rels is None:
-            return {}
-        targets = {}
+            return None
+        targets: dict[str, list[str]] = {}
         for rel in fromstring(rels):
-            target = rel.get("Target", "").lstrip("/")
-            target = target if target.lower().startswith("xl/") else f"xl/{target}"
-            targets[rel.get("Id")] = target.lower()
-        names = {}
+            target = rel.get("Target", "").replace("\\", "/")
+            candidates = {
+                _member_key(posixpath.normpath("/" + target)),
+                _member_key(posixpath.normpath(f"/{folder}/{target}")),
+                _member_key(target if target.lower().startswith("xl/") else f"xl/{target}"),
+                _member_key(f"{folder}/{target}" if folder else target),
+            }
+            targets[rel.get("Id")] = sorted(candidates)
+        names: dict[str, str] = {}
         for el in fromstring(book).iter():
             if el.tag.rsplit("}", 1)[-1] != "sheet":
                 continue
             rid = next((v for k, v in el.attrib.items() if k.rsplit("}", 1)[-1] == "id"), None)
-            if rid in targets:
-                names[targets[rid]] = el.get("name", "")
+            for key in targets.get(rid, ()):
+                names.setdefault(key, el.get("name", ""))
         return names
     except (ParseError, DefusedXmlException, ValueError):
-        return {}
+        return None
+
+
+def _sheet_member(infos: list[zipfile.ZipInfo], raw, sheet_name: str) -> zipfile.ZipInfo | None:
+    names = _sheet_names(infos, raw) or {}
+    keys = {k for k, n in names.items() if n == sheet_name}
+    return next((i for i in infos if _member_key(i.filename) in keys), None)
 
 
 def _read_small(infos, raw, name: str, limit: int = 16 * 1024 * 1024) -> bytes | None:
-    info = next((i for i in infos if i.filename.lower() == name), None)
+    info = next((i for i in infos if _member_key(i.filename) == name), None)
     if info is None or info.file_size > limit:
         return None
     return b"".join(_inflate(raw, info))
@@ -202,14 +283,34 @@ def _read_small(infos, raw, name: str, limit: int = 16 * 1024 * 1024) -> bytes |
 
 # --- worksheet level -------------------------------------------------------------------------
 
+# Strings the fast pass vouches for: written the plain way and no longer than the limit in bytes
+# (so in characters). Anything else (rich text, attributes, a tag or CDATA inside the text, a
+# longer text) sends the part to the exact pass, which counts characters like calamine builds them.
+# The same pattern flags formulas and merged ranges, which the caller records and skips over.
+_ATTRS = rb'(?: xml:space="preserve")?'
+# Each pattern starts with a literal ("<v", "<is", "<si"), which the regex engine skips to quickly.
+_ODD_VALUE = re.compile(rb"<v(?:>(?![^<]{0,%d}</v>)|\s(?!\s*/>))" % MAX_CELL_CHARS)
+_ODD_INLINE = re.compile(rb"<is(?:>(?!<t%s>[^<]{0,%d}</t></is>)|\s(?!\s*/>))" % (_ATTRS, MAX_CELL_CHARS))
+_ODD_SHARED = re.compile(
+    rb"<si(?:>(?!<t%s>[^<]{0,%d}</t>(?:<phoneticPr[^<>]*/>)?</si>)|\s(?!\s*/>))" % (_ATTRS, MAX_CELL_CHARS)
+)
+_FORMULA = re.compile(rb"<f[\s>/]")
+_PREFIXED_STRING = re.compile(rb":(?:c|si|is|v|t|f|mergeCell)[\s/>]")  # <x:c …>: calamine matches local names
+_MERGE = re.compile(rb"<mergeCell\s[^<>]*")
+_MERGE_REF = re.compile(rb"""\sref\s*=\s*["']([^"'<>]{1,40})["']""")
+_PIECE_ENDS = (b"</row>", b"</si>")  # cut pieces after these: a string never straddles a cut
+
+
 class _SheetScan:
     """Regex pass over one worksheet: declared dimension and how long cell references get.
 
     It records the longest column part (``letters``) and the longest row part (``digits``,
     leading zeros ignored) of any `<c r="…">`: that bounds the grid without touching every cell.
+    It also checks that every string is plain and short (else ``needs_exact``) and records error
+    cells, formulas and merged ranges.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, shared_strings: bool = False) -> None:
         self.carry = b""
         self.dimension: str | None = None
         self.in_data = False
@@ -217,10 +318,24 @@ class _SheetScan:
         self.digits = 0
         self.untrusted = False  # some <c> element is not written as `<c r="…"`
         self.has_errors = False  # some cell holds an Excel error value (t="e")
+        self.has_formulas = False
+        self.merges: list[bytes] = []
+        self.needs_exact = False  # some string the regex pass cannot vouch for
+        self.strings = (_ODD_SHARED,) if shared_strings else (_ODD_VALUE, _ODD_INLINE)
+
+    def _cut(self, buf: bytes) -> int:
+        """Where to end this piece: after the last row / shared string when the rest is not too
+        long (a string is then never split), else just before the last '<'."""
+        floor = len(buf) - MAX_TAG_BYTES
+        for end in _PIECE_ENDS:
+            at = buf.rfind(end, max(floor, 0))
+            if at >= 0:
+                return at + len(end)
+        return buf.rfind(b"<")
 
     def feed(self, chunk: bytes, final: bool = False) -> None:
         buf = self.carry + chunk
-        cut = len(buf) if final else buf.rfind(b"<")
+        cut = len(buf) if final else self._cut(buf)
         if cut < 0:  # plain text, no match can start in it
             self.carry = b""
             return
@@ -230,6 +345,8 @@ class _SheetScan:
             self.carry = buf
             return
         piece, self.carry = buf[:cut], buf[cut:]
+        if not self.needs_exact:
+            self._strings(buf, cut)
         if not self.has_errors and b't="e"' in piece:  # a tag is never split across pieces
             self.has_errors = True
         if not self.in_data:
@@ -241,13 +358,33 @@ class _SheetScan:
         if (
             piece.count(_CELL_ANY) != piece.count(_CELL_WITH_REF)
             or _ODD_CELL.search(piece)
-            or (b":c" in piece and _PREFIXED_CELL.search(piece))
+            or (b":" in piece and _PREFIXED_STRING.search(piece))
         ):
             self.untrusted = True
         while self.digits < _MAX_DIGITS and _MORE_DIGITS[self.digits].search(piece):
             self.digits += 1
         while self.letters < _MAX_LETTERS and _MORE_LETTERS[self.letters].search(piece):
             self.letters += 1
+
+    def _strings(self, buf: bytes, cut: int) -> None:
+        """Matches must start before ``cut``; they may look ahead into the rest of ``buf``."""
+        for pattern in self.strings:
+            m = pattern.search(buf, 0, len(buf))
+            if m is not None and m.start() < cut:
+                self.needs_exact = True
+                return
+        if not self.has_formulas:
+            m = _FORMULA.search(buf)
+            self.has_formulas = m is not None and m.start() < cut
+        if b"<mergeCell" in buf:
+            for m in _MERGE.finditer(buf, 0, cut):
+                ref = _MERGE_REF.search(m.group())
+                if ref is None:
+                    self.needs_exact = True  # a range written oddly: the exact pass reads it
+                    return
+                if len(self.merges) >= MAX_MERGES:
+                    raise _Suspicious()
+                self.merges.append(ref.group(1))
 
     def bounds(self) -> tuple[int, int]:
         """Largest row and column the references found can denote."""
@@ -280,13 +417,21 @@ class _Suspicious(Exception):
 
 
 class _ExactScan:
-    """defusedxml target mirroring calamine: positions of <c> with or without ``r``."""
+    """defusedxml target mirroring calamine: positions of <c> with or without ``r``, the text it
+    would concatenate into one string (refused past the limit), formulas and merged ranges."""
 
     def __init__(self) -> None:
         self.row = 0  # 0-based, like calamine
         self.col = 0
         self.max_row = 0  # 1-based extents
         self.max_col = 0
+        self.has_formulas = False
+        self.merges: list[bytes] = []
+        self.string: str | None = None  # the tag of the <si>/<is>/<v> being read
+        self.is_value = False  # that tag is a <v>: all its text counts
+        self.in_text = False  # inside a <t> of that string (or inside the <v>)
+        self.phonetic = False
+        self.chars = 0
 
     def start(self, tag, attrib):
         local = tag.rsplit("}", 1)[-1]
@@ -306,40 +451,78 @@ class _ExactScan:
                 row = self.row
             self.max_row = max(self.max_row, row + 1)
             self.max_col = max(self.max_col, self.col + 1)
+        elif self.string is None:
+            if local in ("si", "is"):
+                self.string, self.chars, self.phonetic, self.is_value = tag, 0, False, False
+            elif local == "v":
+                self.string, self.chars, self.in_text, self.is_value = tag, 0, True, True
+            elif local == "f":
+                self.has_formulas = True
+            elif local == "mergeCell" and attrib.get("ref"):
+                if len(self.merges) >= MAX_MERGES:
+                    raise _Suspicious()
+                self.merges.append(attrib["ref"][:40].encode("ascii", "replace"))
+        elif local == "t" and not self.phonetic and not self.is_value:
+            self.in_text = True
+        elif local == "rPh":
+            self.phonetic = True
 
     def end(self, tag):
         local = tag.rsplit("}", 1)[-1]
+        if self.string is not None:
+            if tag == self.string:
+                self.string, self.in_text, self.is_value = None, False, False
+            elif self.is_value:
+                pass
+            elif local == "t":
+                self.in_text = False
+            elif local == "rPh":
+                self.phonetic = False
         if local == "row":
             self.row += 1
             self.col = 0
         elif local == "c":
             self.col += 1
 
-    def data(self, _text):
-        pass
+    def data(self, text):
+        if self.in_text:
+            # _xHHHH_ escapes become one character; whitespace calamine trims is counted (safe side)
+            self.chars += len(text) - 6 * len(_X_ESCAPE.findall(text)) if "_x" in text else len(text)
+            if self.chars > MAX_CELL_CHARS:
+                raise _TooLong()
 
     def close(self):
         return None
 
 
-def _check_sheet(raw, info: zipfile.ZipInfo, sheet_name: str | None) -> bool:
-    """Refuse a hostile sheet; True when it holds Excel error cells (see :func:`error_cells`)."""
+class _TooLong(Exception):
+    pass
+
+
+_X_ESCAPE = re.compile(r"_x[0-9A-Fa-f]{4}_")
+
+
+def _check_sheet(raw, info: zipfile.ZipInfo, sheet_name: str | None, shared_strings: bool = False):
+    """Refuse a hostile sheet (or shared-strings part); returns the finished scan, whose
+    ``has_errors``, ``has_formulas`` and ``merges`` tell the reader what to fix after parsing."""
     label = f"工作表「{sheet_name}」" if sheet_name else f"工作表 {info.filename}"
-    scan = _SheetScan()
+    scan = _SheetScan(shared_strings)
     try:
         for chunk in _inflate(raw, info):
             scan.feed(chunk)
         scan.feed(b"", final=True)
     except _Suspicious:
-        raise FileError(f"{label}的 XML 结构异常（超长标签），已拒绝") from None
+        raise FileError(f"{label}的 XML 结构异常（超长标签或过多合并单元格），已拒绝") from None
 
     if scan.dimension:
         rows, cols = _dimension_extent(scan.dimension)
         if rows * cols > MAX_GRID_CELLS:
             raise FileError(_grid_message(label, f"声明的数据区域 {scan.dimension[:40]}", rows, cols))
 
-    if scan.untrusted:
-        max_row, max_col = _exact_scan(raw, info, label)
+    if scan.untrusted or scan.needs_exact:
+        exact = _exact_scan(raw, info, label)
+        max_row, max_col = exact.max_row, exact.max_col
+        scan.has_formulas, scan.merges = exact.has_formulas, exact.merges
     else:
         max_row, max_col = scan.bounds()
         if max_row * max_col > MAX_GRID_CELLS and scan.digits < _MAX_DIGITS and scan.letters:
@@ -347,10 +530,10 @@ def _check_sheet(raw, info: zipfile.ZipInfo, sheet_name: str | None) -> bool:
     if max_row * max_col > MAX_GRID_CELLS:
         ref = f"A1:{_col_letters(max_col)}{max_row}"
         raise FileError(_grid_message(label, f"实际使用区域 {ref}", max_row, max_col))
-    return scan.has_errors
+    return scan
 
 
-def _exact_scan(raw, info: zipfile.ZipInfo, label: str) -> tuple[int, int]:
+def _exact_scan(raw, info: zipfile.ZipInfo, label: str) -> _ExactScan:
     exact = _ExactScan()
     parser = DefusedXMLParser(target=exact)
     try:
@@ -359,7 +542,15 @@ def _exact_scan(raw, info: zipfile.ZipInfo, label: str) -> tuple[int, int]:
         parser.close()
     except (ParseError, DefusedXmlException):
         raise FileError(f"{label}的 XML 无法解析或含有不安全的内容，已拒绝") from None
-    return exact.max_row, exact.max_col
+    except _Suspicious:
+        raise FileError(f"{label}的合并单元格过多，已拒绝") from None
+    except _TooLong:
+        what = "共享字符串表（sharedStrings）" if _is_shared_strings(_member_key(info.filename)) else label
+        raise FileError(
+            f"{what}中有超过 {MAX_CELL_CHARS:,} 个字符的文本（Excel 单元格的上限），"
+            "读取会耗尽内存，已拒绝。请检查文件来源，或在 Excel 中打开确认后另存再导入"
+        ) from None
+    return exact
 
 
 def _grid_message(label: str, what: str, rows: int, cols: int) -> str:
@@ -399,7 +590,7 @@ def _size(n: int) -> str:
     return f"{n} 字节"
 
 
-# --- error cells -----------------------------------------------------------------------------
+# --- cells calamine hands over as empty -------------------------------------------------------
 
 class CellError(str):
     """An Excel error value (#N/A, #DIV/0! …) in a cell. calamine hands these over as empty
@@ -407,10 +598,39 @@ class CellError(str):
 
     __slots__ = ()
 
+    def reason(self, label: str) -> str:
+        """Why a row holding this cell in the column ``label`` is rejected."""
+        return f"「{label}」是 Excel 错误值 {self}，请更正后重新导出"
+
+
+class UncomputedFormula(CellError):
+    """A formula saved without its result (openpyxl and other tools write no cached value):
+    calamine reads it as empty, which would make an amount 0."""
+
+    __slots__ = ()
+
+    def reason(self, label: str) -> str:
+        return f"「{label}」是没有计算结果的公式，请在 Excel 中打开并保存后重新导出"
+
+
+class MergedCell(CellError):
+    """A cell of a merged range (its text is the range, "N3:N4") where a value cannot be shared
+    between rows: an amount or an ID. See :mod:`processor.io.reader`."""
+
+    __slots__ = ()
+
+    def reason(self, label: str) -> str:
+        return (f"「{label}」在合并单元格 {self} 中，无法确定每条结算各自的{label}："
+                "请取消合并、逐行填写后重新导出")
+
+
+CELL_MARKERS = (CellError, UncomputedFormula, MergedCell)  # for `value.__class__ in CELL_MARKERS`
 
 _ERROR_TAG = re.compile(rb'<c\b([^>]*?)\bt="e"([^>]*)>')
 _REF_ATTR = re.compile(rb'\br="([A-Za-z]+)([0-9]+)"')
 _VALUE = re.compile(rb"<v>([^<]*)</v>")
+_CACHED = re.compile(rb"<v(?:\s[^>]*)?>[^<]")  # a <v> with text: the formula's last result
+_TYPE_ATTR = re.compile(rb'\bt="([^"]*)"')
 
 
 def error_cells(path: str | Path, sheet_name: str) -> dict[tuple[int, int], CellError]:
@@ -418,9 +638,7 @@ def error_cells(path: str | Path, sheet_name: str) -> dict[tuple[int, int], Cell
     path = Path(path)
     found: dict[tuple[int, int], CellError] = {}
     with zipfile.ZipFile(path) as zf, path.open("rb") as raw:
-        infos = zf.infolist()
-        member = next((m for m, n in _sheet_names(infos, raw).items() if n == sheet_name), None)
-        info = next((i for i in infos if i.filename.lower() == member), None) if member else None
+        info = _sheet_member(zf.infolist(), raw, sheet_name)
         if info is None:
             return found
         tail = b""
@@ -436,3 +654,42 @@ def error_cells(path: str | Path, sheet_name: str) -> dict[tuple[int, int], Cell
                     found[(int(ref.group(2)) - 1, _col_number(ref.group(1).decode()) - 1)] = CellError(text)
             tail = data[-4096:]
     return found
+
+
+def uncomputed_formulas(path: str | Path, sheet_name: str) -> dict[tuple[int, int], UncomputedFormula]:
+    """(row, column) from 0 → marker, for every formula cell of one worksheet saved without a
+    result: a ``<c>`` holding ``<f>`` and no ``<v>`` with text. A string result that is empty
+    (``t="str"`` and an empty ``<v>``, as Excel saves ``=""``) is a result, not a missing one."""
+    path = Path(path)
+    found: dict[tuple[int, int], UncomputedFormula] = {}
+    with zipfile.ZipFile(path) as zf, path.open("rb") as raw:
+        info = _sheet_member(zf.infolist(), raw, sheet_name)
+        if info is None:
+            return found
+        carry = b""
+        for chunk in _inflate(raw, info):
+            data = carry + chunk
+            cut = data.rfind(b"<c ")  # the last cell may be incomplete: keep it for the next chunk
+            if cut <= 0:
+                cut = len(data) if len(data) > MAX_TAG_BYTES else 0
+            _formula_cells(data[:cut], found)
+            carry = data[cut:]
+        _formula_cells(carry, found)
+    return found
+
+
+def _formula_cells(data: bytes, found: dict) -> None:
+    at = data.find(b"<f")
+    while at >= 0:
+        start = data.rfind(b"<c ", 0, at)
+        end = data.find(b"</c>", at)
+        if start < 0 or end < 0:
+            return
+        if data[at + 2: at + 3] in (b">", b" ", b"/", b"\t", b"\n", b"\r"):
+            head = data[start: data.find(b">", start) + 1]
+            cell = data[start:end]
+            typ = _TYPE_ATTR.search(head)
+            ref = _REF_ATTR.search(head)
+            if ref is not None and _CACHED.search(cell) is None and not (typ and typ.group(1) == b"str"):
+                found[(int(ref.group(2)) - 1, _col_number(ref.group(1).decode()) - 1)] = UncomputedFormula("")
+        at = data.find(b"<f", end)

@@ -1,0 +1,331 @@
+"""Reader-side defects of issue 7: every file is built here, in tmp_path, and is hostile or odd in one way.
+
+- a worksheet stored outside xl/worksheets/ (the workbook's relationships point there) holding A1 and
+  XFD1048576: calamine would allocate the whole grid and abort the process (SIGABRT). The scan must
+  refuse it before calamine sees it, as the export and as --previous;
+- merged cells in the data: a text column is filled from the top-left cell, an amount column is
+  rejected (never counted twice);
+- a required column missing or misspelt: one file-level error (exit 2) before computing;
+- formulas saved without a result (openpyxl writes none): the row is rejected naming the column;
+- a string longer than Excel's 32,767 characters (shared or inline, one run or several): refused.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import re
+import subprocess
+import sys
+import zipfile
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+import python_calamine
+
+from processor.book import default_book
+from processor.cli import main
+from processor.errors import FileError
+from processor.io.reader import read_export, require_columns
+from processor.io.safety import MAX_CELL_CHARS, MergedCell, UncomputedFormula, check_xlsx
+from processor.ledgers.compute import compute
+from processor.ledgers.normalise import REQUIRED_COLUMNS
+from processor.settings import parse_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "samples" / "阳城_结算导出.xlsx"
+SETTINGS_FILE = ROOT / "settings.example.toml"
+HEADERS = ["结算ID", "姓名", "证件号码", "人员类别", "医疗类别", "结算日期", "医疗费总额", "符合范围金额",
+           "统筹基金支出", "目录外费用"]
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def resident_id(body17: str) -> str:
+    """A synthetic 居民身份证 number with its GB 11643 check digit (ISO 7064 MOD 11-2)."""
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    total = sum(int(d) * w for d, w in zip(body17, weights))
+    return body17 + "10X98765432"[total % 11]
+
+
+ID1, ID2, ID3, ID4 = (resident_id(f"99900019900101{n:03d}") for n in (123, 125, 127, 129))
+
+
+def claim(sid: str, pid: str, category: str = "低保对象", out_of_catalog=0) -> list:
+    # 医疗费总额 1,200.00, 政策范围内 1,000.00, 统筹基金 600.00
+    return [sid, "测试", pid, category, "住院", date(2022, 5, 1), 1200, 1000, 600, out_of_catalog]
+
+
+def make_xlsx(path: Path, rows: list[list], headers=HEADERS, edit=None) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "结算明细"
+    ws.append(headers)
+    for row in rows:
+        ws.append(row)
+    if edit:
+        edit(ws)
+    wb.save(path)
+    return path
+
+
+def rewrite(src: Path, dst: Path, replace: dict[str, bytes | None], add: dict[str, bytes] | None = None) -> Path:
+    """Copy an xlsx member by member: ``replace`` swaps a member's bytes (None drops it), ``add`` adds members."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = replace.get(item.filename, zin.read(item.filename))
+            if data is not None:
+                zout.writestr(item.filename, data)
+        for name, data in (add or {}).items():
+            zout.writestr(name, data)
+    return dst
+
+
+def sheet_xml(cells: str) -> bytes:
+    return ('<?xml version="1.0" encoding="UTF-8"?>'
+            '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            f'<sheetData>{cells}</sheetData></worksheet>').encode()
+
+
+def settings():
+    return parse_settings('[[setting]]\nregion = "赣州"\nkey = "disposable_income"\nyear = 2021\n'
+                          'value = "40000"\nsource = "test"\n'
+                          '[[setting]]\nregion = "赣州"\nkey = "rural_income_province"\nyear = 2021\n'
+                          'value = "18000"\nsource = "test"\n')
+
+
+def run_cli(*argv) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        rc = main([str(a) for a in argv])
+    return rc, out.getvalue(), err.getvalue()
+
+
+def run_process(*argv) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "processor.cli", *map(str, argv)], cwd=ROOT, capture_output=True,
+                          text=True, encoding="utf-8", timeout=300, env=dict(os.environ))
+
+
+def fill_argv(src: Path, out: Path, *extra) -> list:
+    return ["fill", "医疗救助台账", src, "--region", "阳城", "--out", out, "--settings", SETTINGS_FILE, *extra]
+
+
+@pytest.fixture
+def no_calamine(monkeypatch):
+    """Fail the test if anything opens the workbook with calamine (the refusal must come first)."""
+
+    class Forbidden:
+        @classmethod
+        def from_path(cls, *args, **kwargs):
+            raise AssertionError("calamine must not see this file")
+
+        from_object = from_filelike = from_path
+
+    monkeypatch.setattr(python_calamine, "CalamineWorkbook", Forbidden)
+    monkeypatch.setattr(python_calamine, "load_workbook", Forbidden.from_path)
+
+
+# --- 1. a worksheet outside xl/worksheets/ ------------------------------------------------------------
+
+GIANT = '<row r="1"><c r="A1"><v>1</v></c></row><row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
+
+
+def moved_sheet(tmp_path: Path, target: str, cells: str = GIANT, name: str = "moved.xlsx") -> Path:
+    """An openpyxl workbook whose only sheet is stored where ``target`` (workbook.xml.rels) points."""
+    base = make_xlsx(tmp_path / f"base_{name}", [])
+    member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    with zipfile.ZipFile(base) as z:
+        rels = z.read("xl/_rels/workbook.xml.rels").decode()
+    rels = rels.replace("/xl/worksheets/sheet1.xml", target).replace('"worksheets/sheet1.xml"', f'"{target}"')
+    assert target in rels
+    return rewrite(base, tmp_path / name, {"xl/worksheets/sheet1.xml": None,
+                                           "xl/_rels/workbook.xml.rels": rels.encode()},
+                   add={member: sheet_xml(cells)})
+
+
+@pytest.mark.parametrize("target", ["data/sheet1.xml", "/custom/grid.xml"])
+def test_sheet_outside_worksheets_is_scanned_and_refused_before_calamine(tmp_path, no_calamine, target):
+    path = moved_sheet(tmp_path, target)
+    assert path.stat().st_size < 6_000  # the issue's file was 4.7 KB
+    with pytest.raises(FileError, match=r"工作表「结算明细」实际使用区域 A1:XFD1048576 过大") as caught:
+        check_xlsx(path)
+    assert CJK.search(str(caught.value))
+    with pytest.raises(FileError, match="过大"):
+        read_export(path)
+
+
+def test_sheet_outside_worksheets_does_not_kill_the_process(tmp_path):
+    # In a child process: calamine would abort it by SIGABRT (a negative return code); the reader must
+    # raise FileError first, and `yibao fill` must exit 2 with a Chinese message and no traceback.
+    path = moved_sheet(tmp_path, "data/sheet1.xml")
+    code = ("import sys\nfrom processor.errors import FileError\nfrom processor.io.reader import read_export\n"
+            f"try:\n    read_export({str(path)!r})\nexcept FileError:\n    sys.exit(2)\n")
+    child = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, timeout=300)
+    assert child.returncode == 2, child.stderr
+
+    proc = run_process(*fill_argv(path, tmp_path / "out.xlsx"))
+    assert proc.returncode == 2, proc.stderr
+    assert "过大" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "out.xlsx").exists()
+
+
+def test_the_same_file_as_previous_ledger_exits_2(tmp_path):
+    path = moved_sheet(tmp_path, "data/sheet1.xml")
+    proc = run_process(*fill_argv(SAMPLE, tmp_path / "out.xlsx", "--previous", path))
+    assert proc.returncode == 2, proc.stderr
+    assert "过大" in proc.stderr and CJK.search(proc.stderr) and "Traceback" not in proc.stderr
+    assert not (tmp_path / "out.xlsx").exists()
+
+
+def test_a_normal_sheet_stored_elsewhere_is_still_read(tmp_path):
+    # the scan follows the relationships; a well-formed sheet at an unusual path is read as usual
+    cells = ('<row r="1"><c r="A1" t="inlineStr"><is><t>姓名</t></is></c><c r="B1" t="inlineStr"><is><t>身份证号</t></is></c>'
+             '<c r="C1" t="inlineStr"><is><t>结算日期</t></is></c></row>'
+             '<row r="2"><c r="A2" t="inlineStr"><is><t>张三</t></is></c><c r="B2" t="inlineStr"><is><t>X1</t></is></c>'
+             '<c r="C2" t="inlineStr"><is><t>2024-05-01</t></is></c></row>')
+    path = moved_sheet(tmp_path, "data/sheet1.xml", cells, name="fine.xlsx")
+    table = read_export(path)
+    assert [r.values for r in table.rows] == [{"name": "张三", "id_number": "X1", "settlement_date": "2024-05-01"}]
+
+
+# --- 8. merged cells in the data -------------------------------------------------------------------------
+
+def merged_export(tmp_path: Path) -> Path:
+    rows = [claim("JS1", ID1), claim("JS2", ID2, category=None), claim("JS3", ID3), claim("JS4", ID4)]
+
+    def merge(ws):
+        ws.merge_cells("D2:D3")  # 人员类别 of JS1 and JS2: both 低保对象
+        ws.merge_cells("H4:H5")  # 符合范围金额 of JS3 and JS4: one amount for two settlements?
+
+    return make_xlsx(tmp_path / "merged.xlsx", rows, edit=merge)
+
+
+def test_merged_text_is_filled_and_merged_amount_is_marked(tmp_path):
+    table = read_export(merged_export(tmp_path))
+    by_id = {r.values["settlement_id"]: r.values for r in table.rows}
+    assert by_id["JS2"]["category"] == "低保对象"  # filled from D2, not empty
+    for sid in ("JS3", "JS4"):  # the top-left row too: the amount cannot be shared out
+        assert isinstance(by_id[sid]["policy_cost"], MergedCell) and by_id[sid]["policy_cost"] == "H4:H5"
+    assert by_id["JS1"]["policy_cost"] == 1000 and by_id["JS2"]["policy_cost"] == 1000
+
+
+def test_merged_rows_are_computed_or_rejected_with_the_range(tmp_path):
+    outcome = compute(read_export(merged_export(tmp_path)), default_book().region("赣州"), settings())
+    lines = {ln.row.claim.settlement_id: ln for ln in outcome.lines}
+    assert sorted(lines) == ["JS1", "JS2"]
+    # JS2 is JS1's twin (another person, same category and amounts): the same assistance, not the 0 an
+    # ordinary insured person (empty 人员类别) would get
+    assert lines["JS2"].row.category == "低保对象"
+    assert lines["JS2"].result.assist == lines["JS1"].result.assist
+    assert lines["JS1"].result.assist > 0
+    assert sorted(r.source_row for r in outcome.rejected) == [4, 5]
+    assert all("H4:H5" in r.reason and "符合范围金额" in r.reason for r in outcome.rejected)
+    assert outcome.rows_read == len(outcome.lines) + len(outcome.rejected)  # 4 = 2 + 2
+
+
+# --- 9. required columns -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("wrong, right, alias", [("证件号", "证件号码", "身份证号"), ("结算曰期", "结算日期", "结算时间")])
+def test_missing_or_misspelt_required_column_exits_2_before_computing(tmp_path, wrong, right, alias):
+    headers = [wrong if h == right else h for h in HEADERS]
+    path = make_xlsx(tmp_path / "typo.xlsx", [claim("JS1", ID1), claim("JS2", ID2)], headers=headers)
+    with pytest.raises(FileError) as caught:
+        require_columns(read_export(path), REQUIRED_COLUMNS)
+    message = str(caught.value)
+    assert f"「{right}」" in message and alias in message and wrong in message
+
+    out = tmp_path / "out.xlsx"
+    rc, stdout, stderr = run_cli(*fill_argv(path, out))
+    assert rc == 2
+    assert "缺少必填列" in stderr and f"「{right}」" in stderr
+    assert alias in stderr  # the names accepted
+    assert wrong in stderr and "结算ID" in stderr  # the headers seen
+    assert not out.exists() and "计算中" not in stderr
+
+
+def test_person_number_satisfies_the_id_column():
+    # 证件号码 or 人员编号: an export keyed by 人员编号 has what it needs
+    from processor.io.reader import ExportTable
+    table = ExportTable(Path("x.xlsx"), "s", 1, {0: "settlement_id", 1: "person_no", 2: "name", 3: "settlement_date",
+                                                  4: "policy_cost", 5: "basic_paid"}, [])
+    require_columns(table, REQUIRED_COLUMNS)
+    del table.mapping[1]
+    with pytest.raises(FileError, match="「证件号码」或「人员编号」"):
+        require_columns(table, REQUIRED_COLUMNS)
+
+
+# --- 10. formulas without a cached value -------------------------------------------------------------------
+
+def test_formula_without_result_rejects_the_row_naming_the_column(tmp_path):
+    path = make_xlsx(tmp_path / "formula.xlsx", [claim("JS1", ID1), claim("JS2", ID2, out_of_catalog="=100+50")])
+    table = read_export(path)
+    by_id = {r.values["settlement_id"]: r.values for r in table.rows}
+    assert isinstance(by_id["JS2"]["out_of_catalog"], UncomputedFormula)
+    outcome = compute(table, default_book().region("赣州"), settings())
+    assert [ln.row.claim.settlement_id for ln in outcome.lines] == ["JS1"]
+    (rejected,) = outcome.rejected
+    assert rejected.source_row == 3
+    assert "「目录外费用」是没有计算结果的公式，请在 Excel 中打开并保存后重新导出" in rejected.reason
+
+
+def test_formula_with_its_result_is_read_as_the_result(tmp_path):
+    base = make_xlsx(tmp_path / "base.xlsx", [claim("JS1", ID1, out_of_catalog="=100+50")])
+    with zipfile.ZipFile(base) as z:
+        xml = z.read("xl/worksheets/sheet1.xml").decode()
+    # as Excel saves them: the last result in <v>; an empty text result is a result too (t="str")
+    xml = re.sub(r'<c r="J2"[^>]*>.*?</c>', '<c r="J2"><f>100+50</f><v>150</v></c>', xml)
+    xml = re.sub(r'<c r="B2"[^>]*>.*?</c>', '<c r="B2" t="str"><f>""</f><v></v></c>', xml)
+    path = rewrite(base, tmp_path / "cached.xlsx", {"xl/worksheets/sheet1.xml": xml.encode()})
+    (row,) = read_export(path).rows
+    assert row.values["out_of_catalog"] == 150
+    assert row.values["name"] is None  # an empty result, not a marker
+
+
+# --- 13. strings longer than a cell may hold ------------------------------------------------------------------
+
+def with_shared_string(tmp_path: Path, text: str, rich: bool = False) -> Path:
+    """A valid export whose 姓名 of JS1 (B2) is ``text`` in a shared-string table (one run, or rich runs)."""
+    base = make_xlsx(tmp_path / "base.xlsx", [claim("JS1", ID1)])
+    with zipfile.ZipFile(base) as z:
+        xml = z.read("xl/worksheets/sheet1.xml").decode()
+    xml, n = re.subn(r'<c r="B2"[^>]*>.*?</c>', '<c r="B2" t="s"><v>0</v></c>', xml)
+    assert n == 1
+    if rich:
+        half = len(text) // 2
+        item = f"<si><r><t>{text[:half]}</t></r><r><rPr><b/></rPr><t>{text[half:]}</t></r></si>"
+    else:
+        item = f"<si><t>{text}</t></si>"
+    sst = ('<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/'
+           f'spreadsheetml/2006/main" count="1" uniqueCount="1">{item}</sst>')
+    return rewrite(base, tmp_path / "sst.xlsx", {"xl/worksheets/sheet1.xml": xml.encode()},
+                   add={"xl/sharedStrings.xml": sst.encode()})
+
+
+def test_shared_string_of_40000_characters_is_refused(tmp_path, no_calamine):
+    with pytest.raises(FileError, match="超过 32,767 个字符"):
+        check_xlsx(with_shared_string(tmp_path, "a" * 40_000))
+
+
+def test_shared_string_split_into_runs_is_counted_whole(tmp_path, no_calamine):
+    # two runs of 20,000: each is short, the string calamine builds is 40,000
+    with pytest.raises(FileError, match="超过 32,767 个字符"):
+        check_xlsx(with_shared_string(tmp_path, "a" * 40_000, rich=True))
+
+
+@pytest.mark.parametrize("char", ["a", "医"])  # 32,767 bytes, or 98,301 bytes in UTF-8 (the exact pass)
+def test_shared_string_of_32767_characters_is_read(tmp_path, char):
+    text = char * MAX_CELL_CHARS
+    (row,) = read_export(with_shared_string(tmp_path, text)).rows
+    assert row.values["name"] == text
+
+
+def test_inline_string_over_the_limit_is_refused(tmp_path, no_calamine):
+    base = make_xlsx(tmp_path / "base.xlsx", [claim("JS1", ID1)])
+    with zipfile.ZipFile(base) as z:
+        xml = z.read("xl/worksheets/sheet1.xml").decode()
+    # 40,000 characters written with entities (&amp; is one character): the count is of characters
+    xml = re.sub(r'<c r="B2"[^>]*>.*?</c>', '<c r="B2" t="inlineStr"><is><t>' + "&amp;" * 40_000 + "</t></is></c>", xml)
+    path = rewrite(base, tmp_path / "inline.xlsx", {"xl/worksheets/sheet1.xml": xml.encode()})
+    with pytest.raises(FileError, match="超过 32,767 个字符"):
+        check_xlsx(path)
