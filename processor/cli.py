@@ -14,7 +14,7 @@ import os
 import sys
 from datetime import date
 
-from .book import coverage_problems, default_book
+from .book import coverage_problems, default_book, period_text
 from .dates import parse_date
 from .describe import param_row
 from .errors import YibaoError
@@ -33,8 +33,7 @@ def cmd_policy_list(args) -> int:
         start, end = region.span
         _out(f"{region.name}（{region.full_name}，{region.province}）  别名：{'、'.join(region.aliases)}")
         for d in region.documents:
-            until = "起" if d.end.year == 9999 else f"至 {d.end}"
-            _out(f"  {d.id}  {d.start} {until}  参数 {len(d.params)} 项  {d.title[:40]}")
+            _out(f"  {d.id}  {period_text(d.start, d.end)}  参数 {len(d.params)} 项  {d.title[:40]}")
     return 0
 
 
@@ -45,8 +44,7 @@ def cmd_policy_show(args) -> int:
     _out(f"{region.name}（{region.full_name}）" + (f" 于 {on} 生效的取值" if on else " 全部取值"))
     docs = region.documents if on is None else list(region.view(on).documents)
     for d in docs:
-        until = "起施行" if d.end.year == 9999 else f"至 {d.end}"
-        _out(f"\n■ {d.id}  {d.title}\n  {d.issuer}；{d.issued} 印发；{d.start} {until}（{d.citation.clause}）")
+        _out(f"\n■ {d.id}  {d.title}\n  {d.issuer}；{d.issued} 印发；施行 {period_text(d.start, d.end)}（{d.citation.clause}）")
         if d.note:
             _out(f"  说明：{d.note}")
         if d.categories:
@@ -152,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--kind", default="住院")
     ex.add_argument("--date", help="结算日期，默认今天")
     ex.add_argument("--year", type=int, help="资助参保年度")
-    ex.add_argument("--stay-total", help="本次目录内费用（阳城返贫致贫90%兜底用）")
+    ex.add_argument("--stay-total", help="本次目录内费用（阳城返贫致贫90%%兜底用）")
     ex.add_argument("--no-referral", action="store_true", help="未按规定转诊")
     ex.add_argument("--out-of-province", action="store_true", help="省外就医")
     ex.add_argument("--settings", help="本地设置文件（默认取环境变量 YIBAO_SETTINGS）")
@@ -171,6 +169,8 @@ def build_parser() -> argparse.ArgumentParser:
     fl.add_argument("--template", help="单位自有模板")
     fl.add_argument("--formulas", action="store_true", help="金额列写入 =ASSIST(...) 等公式")
     fl.add_argument("--force", action="store_true", help="覆盖已存在的输出文件")
+    fl.add_argument("--allow-rejects", action="store_true",
+                    help="多数行因同一原因被拒绝（如 --region 给错、导出不完整）时仍写出台账（默认停止并报错）")
     fl.add_argument("--unit", default="", help="填报单位")
     fl.add_argument("--quiet", action="store_true", help="不显示进度")
     fl.set_defaults(func=cmd_fill)
@@ -187,7 +187,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except YibaoError as err:
-        print(f"错误：{err.message}", file=sys.stderr)
+        from .io.mask import mask_text
+        print(f"错误：{mask_text(err.message)}", file=sys.stderr)  # an ID number never leaves the workbook whole
         return 2
     except BrokenPipeError:  # e.g. `yibao policy show 赣州 | head`
         sys.stderr.close()

@@ -16,11 +16,13 @@ as its exact string; integers of 15+ digits, which Excel would round, as text; N
 :class:`Formula` → ``<f>`` without a cached value; every other ``str`` → inline string, escaped,
 XML-illegal characters removed, cut at Excel's 32,767 characters, NEVER a formula.
 
-Output is atomic: a temp file next to ``out``, fsync, ``os.replace``. The template is only read.
+Output is atomic: a temp file next to ``out``, fsync, then ``os.replace`` (``force``) or an exclusive
+hard link (a new file: two runs cannot both write it). The template is only read.
 """
 from __future__ import annotations
 
 import datetime as _dt
+import errno
 import math
 import numbers
 import operator
@@ -28,8 +30,11 @@ import os
 import posixpath
 import queue
 import re
+import secrets
+import signal
 import tempfile
 import threading
+import time
 import zipfile
 from dataclasses import dataclass
 from decimal import Decimal
@@ -41,7 +46,8 @@ from defusedxml.ElementTree import fromstring as _parse_xml
 
 from ..errors import FileError, InputError
 
-__all__ = ["Formula", "SheetFill", "write_workbook", "COMPRESS_LEVEL"]
+__all__ = ["Formula", "SheetFill", "write_workbook", "check_output", "lock_files", "remove_stale_temps",
+           "COMPRESS_LEVEL"]
 
 COMPRESS_LEVEL = 1  # deflate level of streamed sheets; 100k rows: 0.5 s / 15.6 MB at 1, 0.75 s / 14.3 MB at 3, 1.6 s / 12.2 MB at 6
 _CHUNK_ROWS = 1000          # rows joined into one string before encoding
@@ -790,8 +796,15 @@ def write_workbook(
     """Fill ``template`` with ``sheets`` (and header texts ``cell_text``) and write ``out`` atomically.
 
     ``cell_text`` addresses are template coordinates (e.g. ``{"台账": {"A1": "赣州市医疗救助待遇台账"}}``).
-    Raises :class:`FileError` if ``out`` exists and not ``force``, or the template is unusable.
-    Returns ``out``.
+    Raises :class:`FileError` if ``out`` exists and not ``force``, is open in Excel/WPS/LibreOffice, or
+    cannot be written (read-only folder, disk full), or the template is unusable; the previous ``out``
+    is then untouched and no temp file is left. Returns ``out``.
+
+    The rows go to ``.{out.name}.yibao-<pid>-<token>.tmp`` beside ``out``; the last step is
+    ``os.replace`` with ``force``, otherwise a hard link that fails if ``out`` appeared meanwhile (two
+    runs to the same new file: exactly one wins). SIGTERM/SIGHUP during the write removes the temp
+    file and raises :class:`FileError`; temp files of earlier runs killed outright (kill -9, power
+    cut) are removed at the start once their process is gone and they are a few minutes old.
     """
     template = Path(template)
     out = Path(out)
@@ -803,24 +816,30 @@ def write_workbook(
     if out.exists():
         if out.resolve() == template.resolve() or os.path.samefile(out, template):
             raise FileError(f"输出文件不能是模板本身：{out}")
-        if not force:
-            raise FileError(f"输出文件已存在：{out}；如需覆盖请加 --force")
+    check_output(out, force)
     if not out.parent.is_dir():
         raise FileError(f"输出目录不存在：{out.parent}")
 
-    fd, tmp_name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    remove_stale_temps(out.parent)
+    tmp = out.parent / f".{out.name}{_TMP_MARK}{os.getpid()}-{secrets.token_hex(4)}.tmp"
     try:
-        _set_mode(tmp_name, out)
-        with os.fdopen(fd, "wb") as fh:
-            _write_zip(template, fh, sheets, cell_text, out.parent)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp_name, out)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+    except OSError as exc:
+        raise FileError(_os_message(exc, out)) from None
+    try:
+        with _TerminateRemoves(tmp, out) as guard:
+            _set_mode(str(tmp), out)
+            with os.fdopen(fd, "wb") as fh:
+                _write_zip(template, fh, sheets, cell_text, out.parent)
+                fh.flush()
+                os.fsync(fh.fileno())
+            guard.hold()
+            _commit(tmp, out, force)
+    except OSError as exc:
+        _unlink_quietly(tmp)
+        raise FileError(_os_message(exc, out)) from None
     except BaseException:
-        try:
-            os.unlink(tmp_name)
-        except FileNotFoundError:
-            pass
+        _unlink_quietly(tmp)
         raise
     try:  # make the rename durable too
         dir_fd = os.open(out.parent, os.O_RDONLY)
@@ -831,6 +850,182 @@ def write_workbook(
     except OSError:  # pragma: no cover - e.g. filesystems without directory fsync
         pass
     return out
+
+
+_TMP_MARK = ".yibao-"
+_TMP_NAME = re.compile(r"^\..+\.yibao-(\d+)-[0-9a-f]+\.tmp$")
+_LEGACY_TMP_NAME = re.compile(r"^\..+\.xlsx\.[a-z0-9_]{8}\.tmp$")  # mkstemp names of earlier versions
+STALE_SECONDS = 300          # a temp file untouched this long, of a process that is gone, is abandoned
+_LEGACY_STALE_SECONDS = 3600  # no pid in the name: age alone
+
+
+def lock_files(out: Path) -> list[Path]:
+    """The lock files an office program keeps beside ``out`` while it has it open:
+    ``~$name`` (Excel, WPS) and ``.~lock.name#`` (LibreOffice)."""
+    return [p for p in (out.parent / f"~${out.name}", out.parent / f".~lock.{out.name}#") if p.exists()]
+
+
+def check_output(out: Path, force: bool) -> None:
+    """Refuse an existing ``out`` without ``force``, and (even with ``force``) one a clerk has open."""
+    out = Path(out)
+    if not out.exists():
+        return
+    locks = lock_files(out)
+    if locks:
+        raise FileError(f"文件正在被 Excel/WPS 打开：{out}（锁文件 {locks[0].name}）；请关闭后重试。"
+                        f"如果确已关闭，请删除锁文件 {locks[0].name} 后重试")
+    if not force:
+        raise FileError(f"输出文件已存在：{out}；如需覆盖请加 --force")
+
+
+def remove_stale_temps(folder: Path, now: float | None = None) -> list[Path]:
+    """Delete temp files that runs killed outright (kill -9, power cut) left in ``folder``: ours whose
+    process is gone and that are ``STALE_SECONDS`` old, and earlier versions' (no pid) after an hour.
+    Returns what was removed. Never raises."""
+    removed: list[Path] = []
+    now = time.time() if now is None else now
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        name = entry.name
+        if not name.endswith(".tmp") or not name.startswith("."):
+            continue
+        m = _TMP_NAME.match(name)
+        if m:
+            if _pid_alive(int(m.group(1))):
+                continue
+            limit = STALE_SECONDS
+        elif _LEGACY_TMP_NAME.match(name):
+            limit = _LEGACY_STALE_SECONDS
+        else:
+            continue
+        try:
+            if not entry.is_file(follow_symlinks=False) or now - entry.stat(follow_symlinks=False).st_mtime < limit:
+                continue
+            os.unlink(entry.path)
+            removed.append(Path(entry.path))
+        except OSError:  # e.g. still open on Windows, or removed by another run meanwhile
+            pass
+    return removed
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    if os.name != "posix":  # os.kill would terminate it on Windows: an open file cannot be deleted there anyway
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # EPERM: alive, another user's
+        return True
+    return True
+
+
+def _commit(tmp: Path, out: Path, force: bool) -> None:
+    """``tmp`` becomes ``out``. Without ``force`` the name is taken exclusively: a file another run
+    wrote to ``out`` since the check is never replaced."""
+    if force:
+        os.replace(tmp, out)
+        return
+    try:
+        os.link(tmp, out)
+    except FileExistsError:
+        raise FileError(f"输出文件已存在：{out}（另一次运行刚刚写出了它）；本次未写出。如需覆盖请加 --force") from None
+    except OSError as exc:
+        if exc.errno not in _NO_HARD_LINKS:
+            raise
+        _claim_then_replace(tmp, out)  # a filesystem without hard links (FAT, some network shares)
+        return
+    _unlink_quietly(tmp)
+
+
+_NO_HARD_LINKS = {errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOSYS, getattr(errno, "ENOTSUP", -1),
+                  getattr(errno, "EOPNOTSUPP", -1)}
+
+
+def _claim_then_replace(tmp: Path, out: Path) -> None:
+    try:
+        os.close(os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        raise FileError(f"输出文件已存在：{out}（另一次运行刚刚写出了它）；本次未写出。如需覆盖请加 --force") from None
+    try:
+        os.replace(tmp, out)
+    except BaseException:
+        _unlink_quietly(out)  # the empty placeholder this run created
+        raise
+
+
+def _unlink_quietly(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def _os_message(exc: OSError, out: Path) -> str:
+    folder = out.parent
+    code = exc.errno
+    if code in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
+        what = f"磁盘空间不足，无法写出 {out.name}（文件夹 {folder}）；请清理磁盘空间或换一个输出位置"
+    elif code == errno.EROFS:
+        what = f"输出文件夹所在的磁盘是只读的：{folder}；请换一个可写的输出位置"
+    elif code in (errno.EACCES, errno.EPERM):
+        what = (f"没有写入权限：{folder}（文件夹只读，或 {out.name} 正被其他程序占用）；"
+                f"请换一个可写的输出位置，或关闭占用该文件的程序")
+    else:
+        what = f"写出 {out.name} 失败（{exc.strerror or exc.__class__.__name__}）；请检查输出位置 {folder}"
+    return what + "。原有文件未改动，临时文件已删除"
+
+
+_TERM_SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n))
+
+
+class _TerminateRemoves:
+    """While the temp file is written, SIGTERM/SIGHUP deletes it and raises :class:`FileError` (the
+    CLI exits 2 with the message). :meth:`hold` blocks them for the final rename; they are unblocked
+    only after the previous handlers are back, so a signal then finds the ledger complete and takes
+    its ordinary course. Only the main thread can take signals; elsewhere nothing changes."""
+
+    def __init__(self, tmp: Path, out: Path):
+        self.tmp, self.out = tmp, out
+        self.previous: dict = {}
+        self.blocked = None
+        self.committing = False
+        self.pending: int | None = None
+        self.active = threading.current_thread() is threading.main_thread()
+
+    def _on_signal(self, signum, _frame):
+        if self.committing:  # caught by the interpreter just before hold(): the ledger is being renamed
+            self.pending = signum
+            return
+        _unlink_quietly(self.tmp)
+        raise FileError(f"收到终止信号，已停止写出 {self.out.name}：临时文件已删除，原有文件未改动")
+
+    def __enter__(self):
+        if self.active:
+            for sig in _TERM_SIGNALS:
+                self.previous[sig] = signal.signal(sig, self._on_signal)
+        return self
+
+    def hold(self) -> None:
+        self.committing = True
+        if self.active and hasattr(signal, "pthread_sigmask"):
+            self.blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _TERM_SIGNALS)
+
+    def __exit__(self, *exc):
+        for sig, handler in self.previous.items():
+            signal.signal(sig, handler)
+        if self.blocked is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, self.blocked)
+        if self.pending is not None:  # handed on to the handler in place before the write
+            if exc[0] is not None:  # the rename failed: nothing of this run may stay behind
+                _unlink_quietly(self.tmp)
+            signal.raise_signal(self.pending)
+        return False
 
 
 def _set_mode(tmp_name: str, out: Path) -> None:

@@ -14,6 +14,7 @@ from ..book import Region
 from ..chain import Settlement, YearState, reverse, settle
 from ..errors import InputError, PolicyNotInForce
 from ..io.reader import ExportTable
+from ..money import format_yuan
 from ..rules.common import Ctx
 from ..settings import Settings
 from .normalise import ClaimRow, normalise
@@ -42,6 +43,9 @@ class PreviousLedger:
     settled: dict[str, tuple[str, int, YearState, Settlement]] = field(default_factory=dict)
     reversed: set[str] = field(default_factory=set)  # settled IDs whose reversal is in that ledger too
     path: str = ""
+    # settlement ID → (医疗费总额 or None, 政策范围内费用, 基本医保支付) of the original, for reversals
+    amounts: dict[str, tuple[int | None, int, int]] = field(default_factory=dict)
+    spans: list[tuple] = field(default_factory=list)  # (file name, first month, last month) per ledger
 
 
 @dataclass
@@ -81,6 +85,7 @@ def compute(table: ExportTable, region: Region, settings: Settings, previous: Pr
     paid: dict[str, tuple[str, int, YearState, Settlement | None, int]] = {
         sid: (*v, 0) for sid, v in previous.settled.items()}
     reversed_ids: set[str] = set(previous.reversed)
+    amounts: dict[str, tuple[int | None, int, int]] = dict(previous.amounts)
     lines: list[Line] = []
     views: dict = {}
     total = len(accepted)
@@ -102,6 +107,7 @@ def compute(table: ExportTable, region: Region, settings: Settings, previous: Pr
                 person, year, _delta, orig_result, orig_row = original
                 if person != claim.person:
                     raise InputError("冲销行的证件号码与原结算不一致")
+                _check_full_reversal(claim, amounts.get(sid))
                 result = reverse(orig_result)
                 if not orig_row:
                     result.notes = [_PREVIOUS_REVERSAL]
@@ -109,12 +115,13 @@ def compute(table: ExportTable, region: Region, settings: Settings, previous: Pr
                 key = (person, year)
                 state = states.get(key, YearState())
             else:
-                if sid in paid:
-                    where = f"第{paid[sid][4]}行" if paid[sid][4] else "此前台账"
+                if sid in paid or sid in reversed_ids:
+                    where = f"第{paid[sid][4]}行" if sid in paid and paid[sid][4] else "此前台账"
                     raise InputError(f"重复的结算ID（与{where}重复），不重复计算")
                 identities = ids.resolve(ctx.view, row.category)
                 result = settle(ctx, identities, claim, state)
                 paid[sid] = (claim.person, claim.settled_on.year, result.delta, result, row.source_row)
+                amounts[sid] = (claim.total_cost, claim.policy_cost, claim.basic_paid)
         except (InputError, PolicyNotInForce) as err:
             rejected.append(Rejected(row.source_row, sid, row.name, err.message))
             continue
@@ -134,6 +141,21 @@ def _ctx(views: dict, region: Region, on, settings: Settings) -> Ctx:
             raise PolicyNotInForce(f"结算日期 {on}：{err.message}") from None
         views[on] = ctx
     return ctx
+
+
+def _check_full_reversal(claim, original: tuple[int | None, int, int] | None) -> None:
+    """A reversal undoes the whole original settlement, so its amounts must be exactly the original's
+    negated. A partial one (-1.00 against 2,475.70) would mean settling again: it is rejected, never
+    taken as a full reversal. ``original`` is None only for a ledger that did not record the amounts."""
+    if original is None:
+        return
+    differ = []
+    for label, orig, this in zip(("医疗费总额", "政策范围内费用", "基本医保支付"), original,
+                                 (claim.total_cost, claim.policy_cost, claim.basic_paid)):
+        if orig is not None and this != -orig:
+            differ.append(f"{label} 原 {format_yuan(orig)} 本行 {format_yuan(this)}")
+    if differ:
+        raise InputError(f"冲销金额与原结算不一致（{'；'.join(differ)}），部分冲销请由平台重新结算")
 
 
 _PREVIOUS_REVERSAL = "冲销上月台账中的结算，撤销其年度累计"

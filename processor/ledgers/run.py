@@ -2,21 +2,26 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
 from ..book import default_book
-from ..errors import FileError
+from ..dates import parse_date
+from ..errors import FileError, InputError, YibaoError
 from ..io.headers import column_letter
-from ..io.reader import read_export
-from ..io.xlsx_splice import write_workbook
+from ..io.reader import read_export, require_columns
+from ..io.mask import mask_text
+from ..io.xlsx_splice import check_output, write_workbook
 from ..money import format_yuan
 from ..settings import load_settings
 from .benefit import default_layout, header_texts, sheets, template_for
 from .compute import compute
-from .previous import read_previous_all
+from .normalise import REQUIRED_COLUMNS
+from .previous import check_months, read_previous_all
 from .template import OUTPUT_COLUMNS, bureau_layout, fit_prototype
 
 
@@ -50,8 +55,7 @@ def fill(args) -> int:
                              known_regions=set(book.regions))
     out = Path(args.out)
     _check_out(out, args)
-    if out.exists() and not args.force:
-        raise FileError(f"输出文件已存在：{out}；如需覆盖请加 --force")
+    check_output(out, args.force)  # exists without --force, or open in Excel/WPS: refused before any work
     if args.template:
         layout, name = fit_prototype(bureau_layout(Path(args.template))), None
     else:
@@ -61,19 +65,65 @@ def fill(args) -> int:
     started = time.monotonic()
     say(f"读取 {args.input} …")
     table = read_export(args.input)
+    require_columns(table, REQUIRED_COLUMNS)  # before computing: exit 2 naming the column
     previous = read_previous_all(args.previous, region) if args.previous else None
     if previous:
+        check_months(previous, *_first_settlement(table))
         say(f"此前台账 {len(args.previous)} 份：{len(previous.year_state):,} 人的年度累计（取自最后一份），"
             f"{len(previous.settled):,} 条已结算")
     outcome = compute(table, region, settings, previous, _progress(args.quiet), consume=True)
+    if not getattr(args, "allow_rejects", False):
+        _reject_guard(outcome)
     period = args.period or _period_of(outcome)
     fills = sheets(outcome, layout, region, settings, args.formulas)
     texts = {layout.sheet: header_texts(name, region, args.unit, period, date.today())} if name else {}
     say(f"写出 {out} …")
-    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise FileError(f"无法创建输出文件夹 {out.parent}（{exc.strerror or exc}）：请换一个可写的输出位置") from None
     write_workbook(layout.template, out, fills, texts, force=args.force)
     _summary(outcome, out, settings, time.monotonic() - started, "异常" in layout.extra_sheets)
     return 0
+
+
+def _first_settlement(table) -> tuple[date | None, int | None]:
+    """The input's earliest settlement date and its row (rows whose date does not parse are left to
+    the computation, which rejects them)."""
+    first, first_row = None, None
+    for raw in table.rows:
+        value = raw.values.get("settlement_date")
+        if value is None:
+            continue
+        try:
+            on = parse_date(value, "结算日期")
+        except YibaoError:
+            continue
+        if first is None or on < first:
+            first, first_row = on, raw.source_row
+    return first, first_row
+
+
+REJECT_GUARD_MIN_ROWS = 20
+
+
+def _reject_guard(outcome) -> None:
+    """Most rows rejected for one reason (a wrong --region, a truncated or foreign export) is a run
+    to stop, not an empty ledger to hand in: exit 2 unless --allow-rejects. Reasons are grouped with
+    their numbers blanked out (a date, a row number), so "结算日期 2022-03-01：…" counts as one reason."""
+    rows, rejected = outcome.rows_read, outcome.rejected
+    if rows < REJECT_GUARD_MIN_ROWS or 2 * len(rejected) <= rows:
+        return
+    groups = Counter(_REASON_NUMBERS.sub("…", r.reason) for r in rejected)
+    key, count = groups.most_common(1)[0]
+    if 2 * count <= len(rejected):
+        return
+    example = next(r.reason for r in rejected if _REASON_NUMBERS.sub("…", r.reason) == key)
+    raise InputError(mask_text(f"{rows:,} 行中 {count:,} 行因同一原因被拒绝：{example}；"
+                               f"请检查 --region 是否正确、导出文件是否完整；确需写出请加 --allow-rejects"))
+
+
+_REASON_NUMBERS = re.compile(r"\d+(?:[.,:\-/]\d+)*")
 
 
 def _check_out(out: Path, args) -> None:
@@ -108,9 +158,10 @@ def _summary(outcome, out: Path, settings, seconds: float, anomaly_sheet: bool =
     if outcome.rejected and anomaly_sheet:
         print(f"异常行见工作表「异常」，共 {len(outcome.rejected):,} 行")
     elif outcome.rejected:  # a bureau template without an 异常 sheet: the rows are listed here, not lost
-        print(f"异常行 {len(outcome.rejected):,} 行（模板没有「异常」工作表，列在此处）：")
+        # row number, 结算ID and reason only: names and ID numbers stay in the workbook and the export
+        print(f"异常行 {len(outcome.rejected):,} 行（模板没有「异常」工作表，列在此处；姓名、证件号码见导出文件对应行）：")
         for r in outcome.rejected:
-            print(f"  第{r.source_row}行 {r.settlement_id} {r.name}：{r.reason}")
+            print(mask_text(f"  第{r.source_row}行 结算ID {r.settlement_id or '（空）'}：{r.reason}"))
     if settings.example:
         print("注意：设置文件为示例数字（example = true），台账金额不可用于正式报送。")
     print(f"用时 {seconds:.1f} 秒")
