@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import struct
-import time
 import zipfile
 from pathlib import Path
 
@@ -397,7 +396,8 @@ def test_csv_line_numbers_follow_multiline_fields_and_ragged_rows(tmp_path):
     assert table.rows[1].values == {"name": "李四", "id_number": "2", "settlement_date": None, "hospital": None}
 
 
-def test_hundred_thousand_rows_read_quickly(tmp_path):
+def test_hundred_thousand_rows_read(tmp_path):
+    # correctness at size only; the speed is measured in bench/, not asserted against the wall clock
     header = ",".join(["结算ID", "身份证号", "姓名", "结算日期", "医疗费总额"] + [f"列{i}" for i in range(15)])
     body = "\n".join(
         f"JS{i},11010119900101{i % 10000:04d},测试{i},2024-05-01,{i}.25," + ",".join(["x"] * 15)
@@ -405,7 +405,10 @@ def test_hundred_thousand_rows_read_quickly(tmp_path):
     )
     path = tmp_path / "big.csv"
     path.write_text(header + "\n" + body + "\n", encoding="utf-8")
-    start = time.perf_counter()
     table = read_export(path)
-    assert time.perf_counter() - start < 10
     assert len(table.rows) == 100_000 and table.rows[-1].source_row == 100_001
+    assert table.rows[0].values == {"settlement_id": "JS0", "id_number": "110101199001010000", "name": "测试0",
+                                    "settlement_date": "2024-05-01", "total_cost": "0.25"}
+    assert table.rows[-1].values["settlement_id"] == "JS99999"
+    assert table.rows[-1].values["total_cost"] == "99999.25"
+    assert table.skipped == []
