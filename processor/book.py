@@ -87,6 +87,21 @@ class Category:
     note: str = ""
 
 
+@dataclass(frozen=True)
+class AliasRule:
+    """A word the documents use for more than one identity.
+
+    ``means``: the person holds every one of them (e.g. 西秀 脱贫不稳定户 = 脱贫人口 and 边缘人口), so the
+    highest benefit among them applies. ``ambiguous``: the word may mean one or the other and the
+    document does not say which (龙岩 边缘户: 边缘易致贫户 or 低保边缘户), so it is refused with ``hint``."""
+    text: str
+    means: tuple[str, ...]
+    ambiguous: bool
+    hint: str
+    citation: Citation
+    note: str = ""
+
+
 @dataclass
 class Document:
     id: str
@@ -101,6 +116,7 @@ class Document:
     params: list[Param]
     categories: list[Category]
     path: str
+    alias_rules: list[AliasRule] = field(default_factory=list)
 
 
 # ----------------------------------------------------------------------------- parsing
@@ -205,6 +221,12 @@ def _tilt_mode(v, where):
     return v
 
 
+def _tilt_scope(v, where):
+    if v != "beyond_assistance_cap":
+        raise PolicyBookError(f"{where}：tilt.scope 应为 beyond_assistance_cap")
+    return v
+
+
 def _days(v, where):
     if not isinstance(v, int) or v < 0:
         raise PolicyBookError(f"{where}：天数应为非负整数")
@@ -238,9 +260,13 @@ SCHEMA: dict[str, tuple] = {
     "tilt.rate": (_rate, False),
     "tilt.cap": (_money, False),
     "tilt.referral_required": (_bool, False),
+    "tilt.scope": (_tilt_scope, False),
+    "assistance.chronic_class2_above_limit": (_bool, False),
+    "cost_control.groups": (_str_list, False),
     "monitor.": (_monitor, False),
-    "waiting.exempt_groups": (_str_list, False),
-    "waiting.exempt_cases": (_str_list, False),
+    "waiting.exempt_group": (_bool, True),
+    "waiting.exempt_case": (_bool, True),
+    "waiting.exempt_subsidised": (_bool, False),
     "waiting.collection_period": (_period, False),
     "waiting.days": (_days, False),
 }
@@ -280,6 +306,20 @@ def load_document(path: Path | str, text: str | None = None) -> Document:
             name=c["name"], label=c.get("label", c["name"]), aliases=tuple(c.get("aliases", ())),
             tags=frozenset(c.get("tags", ())), citation=Citation(doc_id, c["clause"]),
             start=start, end=end, note=c.get("note", "")))
+    for a in raw.get("alias", []):
+        where = f"{doc_id} 别名 {a.get('text')}"
+        unknown = set(a) - {"text", "means", "ambiguous", "hint", "clause", "note"}
+        if unknown or not a.get("text") or not a.get("clause"):
+            raise PolicyBookError(f"{where}：[[alias]] 需要 text、clause，以及 means 或 ambiguous")
+        if ("means" in a) == ("ambiguous" in a):
+            raise PolicyBookError(f"{where}：[[alias]] 只能写 means（同时具有）或 ambiguous（有歧义）之一")
+        names = _str_list(a.get("means", a.get("ambiguous")), where)
+        if len(names) < 2:
+            raise PolicyBookError(f"{where}：至少列出两个身份")
+        if "ambiguous" in a and not a.get("hint"):
+            raise PolicyBookError(f"{where}：有歧义的别名需要 hint（提示经办人员怎样写明）")
+        doc.alias_rules.append(AliasRule(a["text"], names, "ambiguous" in a, a.get("hint", ""),
+                                         Citation(doc_id, a["clause"]), a.get("note", "")))
     for p in raw.get("param", []):
         key = p.get("key")
         where = f"{doc_id} 参数 {key}"
@@ -362,17 +402,26 @@ class Region:
                 if prev and prev != c.name:
                     raise PolicyBookError(f"{self.name}：别名 {a} 同时指向 {prev} 和 {c.name}")
                 alias_owner[(a, c.start)] = c.name
+        words = {a for (a, _start) in alias_owner}
+        for d in self.documents:
+            for rule in d.alias_rules:
+                if rule.text in words:
+                    raise PolicyBookError(f"{self.name}：{rule.citation} 的别名 {rule.text} 已是某个身份的别名，"
+                                          "不能再写成多重或有歧义的别名")
+                for n in rule.means:
+                    if n not in names:
+                        raise PolicyBookError(f"{self.name}：{rule.citation} 的别名 {rule.text} 引用了未定义的身份 {n}")
 
     def view(self, on: date) -> "PolicyView":
         return _view(self, on)
 
 
 def _category_refs(p: Param):
-    if p.key in ("critical.tilt.groups", "tilt.groups", "waiting.exempt_groups"):
+    if p.key in ("critical.tilt.groups", "tilt.groups", "cost_control.groups"):
         yield from p.value
     head = p.key.split(".")
     if p.key.startswith(("subsidy.", "assistance.rate.", "assistance.threshold.", "assistance.cap.",
-                         "assistance.topup.")):
+                         "assistance.topup.", "waiting.exempt_group.")):
         yield head[-1]
 
 
@@ -381,11 +430,16 @@ def _view(region: Region, on: date) -> "PolicyView":
     docs = [d for d in region.documents if d.start <= on <= d.end]
     if not docs:
         start, end = region.span
-        until = "" if end == FOREVER else f"至 {end}"
-        raise PolicyNotInForce(f"{region.name}在 {on} 没有生效的政策（已收录政策有效期：{start}{until}）")
+        raise PolicyNotInForce(f"{region.name}在 {on} 没有生效的政策（已收录政策有效期：{period_text(start, end)}）")
     params = {p.key: p for d in docs for p in d.params if p.in_force(on)}
     cats = {c.name: c for d in docs for c in d.categories}
-    return PolicyView(region, on, params, cats, tuple(d for d in docs))
+    rules = {r.text: r for d in docs for r in d.alias_rules}
+    return PolicyView(region, on, params, cats, tuple(d for d in docs), rules)
+
+
+def period_text(start: date, end: date) -> str:
+    """'2022-01-01 起' for an open end (never '至 9999-12-31'), else '2022-01-01 至 2025-12-31'."""
+    return f"{start} 起" if end == FOREVER else f"{start} 至 {end}"
 
 
 
@@ -398,6 +452,7 @@ class PolicyView:
     params: dict[str, Param]
     categories: dict[str, Category]
     documents: tuple[Document, ...]
+    alias_rules: dict[str, AliasRule] = field(default_factory=dict)
     cache: dict = field(default_factory=dict)
 
     def get(self, key: str) -> Param | None:

@@ -17,7 +17,7 @@ from typing import NamedTuple
 from . import identities as ids
 from .book import Citation
 from .errors import InputError
-from .rules.assistance import assistance, out_of_catalog_within_share
+from .rules.assistance import assistance, assisted, beyond_cap, out_of_catalog_within_share
 from .rules.common import Ctx
 from .rules.critical import critical
 from .rules.monitor import monitor, rules as monitor_rules
@@ -68,6 +68,8 @@ class Claim:
     in_province: bool = True
     out_of_catalog: int = 0
     hospital_class: str = ""
+    chronic_class2: bool = False      # II类门诊特殊慢性病 (赣市医保字〔2021〕37号 二(三)3(3))
+    above_limit: int | None = None    # its self-pay above the II类 annual limit, from the export
 
 
 @dataclass(slots=True)
@@ -84,6 +86,10 @@ class Settlement:
     critical_computed: int | None = None
     in_critical: bool = True     # the claim's kind is one 大病保险 pays on
     in_assistance: bool = True   # the claim's kind is one the region's 医疗救助 covers
+    assist_base: int = 0         # the in-policy self-pay counted for 医疗救助 (进入医疗救助金额; 0 if not assisted)
+    hospital_borne: int = 0      # out-of-catalog cost above the control share, borne by the hospital (阳城 六)
+    tilt_beyond: int = 0         # the part of the self-pay beyond the 医疗救助 cap (倾斜救助's scope, 赣州)
+    checks: list[tuple[str, str]] = field(default_factory=list)  # (fund, why) for the 核对 sheet
 
 
 def settle(ctx: Ctx, identities: tuple[str, ...], claim: Claim, state: YearState) -> Settlement:
@@ -120,64 +126,119 @@ def _settle_one(ctx: Ctx, identity: str, claim: Claim, state: YearState) -> Sett
     selfpay = amount - crit_used
     if selfpay < 0:
         raise InputError("大病保险支付大于政策范围内费用扣除基本医保后的余额")
-
-    assist = 0
     kinds = ctx.view.get("assistance.kinds")
     in_assistance = kinds is not None and claim.kind in kinds.value
+    checks: list[tuple[str, str]] = []
+    base = _assist_base(ctx, claim, selfpay, in_assistance, checks, cites)
+    counts = in_assistance and assisted(ctx, identity, claim.kind, claim.referral)
+    assist = 0
     if in_assistance:
-        r = assistance(ctx, identity, selfpay, state.selfpay, state.assist, claim.kind, claim.referral,
+        r = assistance(ctx, identity, base, state.selfpay, state.assist, claim.kind, claim.referral,
                        claim.policy_cost, claim.in_province)
         assist = r.fen
         _collect(r, cites)
-        if claim.out_of_catalog > 0 and claim.kind == "住院" and "住院目录外" in kinds.value \
-                and ctx.view.get(f"assistance.rate.住院目录外.{identity}") is not None:
-            if not claim.hospital_class:
-                notes.append("有目录外费用但缺少医疗机构收费类别，未计算目录外救助")
-            else:
-                within, step = out_of_catalog_within_share(ctx, claim.out_of_catalog, claim.total_cost,
-                                                           claim.hospital_class)
-                r2 = assistance(ctx, identity, within, 0, state.assist + assist, "住院目录外", claim.referral,
-                                None, claim.in_province)
-                assist += r2.fen
-                cites.append(step.cite)
-                _collect(r2, cites)
+        assist += _out_of_catalog_assistance(ctx, identity, claim, state.assist + assist, notes, cites)
     elif kinds is not None:
         cites.append(kinds.citation)
+    counted = base if counts and claim.kind != "住院目录外" else 0
+    remaining = _remaining(counted, assist)   # this claim's part of the 倾斜救助 line's year total
 
-    remaining = selfpay - assist
     tilt_fen: int | None = None
+    beyond = 0
     mode = ctx.view.get("tilt.mode")
     if mode is not None and mode.value == "computed":
         tilt_fen = 0
-        if in_assistance:
-            r_tilt = tilt(ctx, identity, remaining, state.remaining, state.tilt, claim.referral)
+        if counts:
+            beyond = beyond_cap(ctx, identity, claim.kind, base, state.selfpay, state.assist)
+            r_tilt = tilt(ctx, identity, remaining, state.remaining, state.tilt, claim.referral, beyond)
             tilt_fen = r_tilt.fen
             _collect(r_tilt, cites)
-    final = claim.total_cost - claim.basic_paid - crit_used - assist - (tilt_fen or 0)
+    borne = _hospital_borne(ctx, identity, claim, checks, cites)
+    final = claim.total_cost - claim.basic_paid - crit_used - assist - (tilt_fen or 0) - borne
     if final < 0:
-        raise InputError("医疗费总额小于各项基金支付之和")
+        raise InputError("医疗费总额小于各项基金支付与医疗机构承担之和")
     listed = ""
     if monitor_rules(ctx):
         r_mon = monitor(ctx, identity, final, state.final_selfpay)
         listed = r_mon.text
         if listed:
             _collect(r_mon, cites)
-    delta = year_delta(claim.kind, amount, crit_used, assist, tilt_fen, final, in_critical, in_assistance)
+    delta = year_delta(amount if in_critical else 0, crit_used, counted, assist, tilt_fen, final)
+    notes.extend(why for _fund, why in checks)
     return Settlement(identity, crit_used, assist, tilt_fen, final, listed, delta, cites, notes, crit,
-                      in_critical, in_assistance)
+                      in_critical, in_assistance, counted, borne, beyond, checks)
 
 
-def year_delta(kind: str, amount: int, crit: int, assist: int, tilt_fen: int | None, final: int,
-               in_critical: bool, in_assistance: bool) -> YearState:
+def _assist_base(ctx: Ctx, claim: Claim, selfpay: int, in_assistance: bool, checks: list, cites: list) -> int:
+    """The in-policy self-pay 医疗救助 acts on: all of it, except for II类门诊特殊慢性病 where the policy
+    assists only the part above the disease's annual limit (赣市医保字〔2021〕37号 二(三)3(3))."""
+    if not (in_assistance and claim.chronic_class2):
+        return selfpay
+    rule = ctx.view.get("assistance.chronic_class2_above_limit")
+    if rule is None or not rule.value:
+        return selfpay
+    cites.append(rule.citation)
+    if claim.above_limit is None:
+        checks.append(("医疗救助", "II类门诊特殊慢性病：导出没有“限额以上个人自付”，医疗救助按 0 计（只救助年度限额以上部分）"))
+        return 0
+    if claim.above_limit > selfpay:
+        checks.append(("医疗救助", f"II类门诊特殊慢性病：限额以上个人自付 {format_yuan(claim.above_limit)} 大于本次政策范围内自付 "
+                                    f"{format_yuan(selfpay)}，按后者计"))
+    return min(claim.above_limit, selfpay)
+
+
+def _out_of_catalog_assistance(ctx: Ctx, identity: str, claim: Claim, ytd_assist: int, notes: list,
+                               cites: list) -> int:
+    """阳医保发〔2022〕2号 六: out-of-catalog cost within the hospital's control share, assisted at its own rate."""
+    kinds = ctx.view.get("assistance.kinds")
+    if not (claim.out_of_catalog > 0 and claim.kind == "住院" and "住院目录外" in kinds.value
+            and ctx.view.get(f"assistance.rate.住院目录外.{identity}") is not None):
+        return 0
+    if not claim.hospital_class:
+        notes.append("有目录外费用但缺少医疗机构收费类别，未计算目录外救助")
+        return 0
+    within, step = out_of_catalog_within_share(ctx, claim.out_of_catalog, claim.total_cost, claim.hospital_class)
+    r2 = assistance(ctx, identity, within, 0, ytd_assist, "住院目录外", claim.referral, None, claim.in_province)
+    cites.append(step.cite)
+    _collect(r2, cites)
+    return r2.fen
+
+
+def _hospital_borne(ctx: Ctx, identity: str, claim: Claim, checks: list, cites: list) -> int:
+    """阳医保发〔2022〕2号 六: for the named groups' in-province stays, out-of-catalog cost above the hospital
+    class's control share "均由医疗机构承担" — it is not the patient's self-pay."""
+    groups = ctx.view.get("cost_control.groups")
+    if groups is None or identity not in groups.value or claim.out_of_catalog <= 0 or claim.kind != "住院" \
+            or not claim.in_province:
+        return 0
+    if not claim.hospital_class:
+        checks.append(("医疗机构承担", "有目录外费用但缺少医疗机构收费类别，无法计算超控制比例由医疗机构承担的部分"))
+        return 0
+    within, step = out_of_catalog_within_share(ctx, claim.out_of_catalog, claim.total_cost, claim.hospital_class)
+    cites.append(groups.citation)
+    return claim.out_of_catalog - within
+
+
+def year_delta(critical_base: int, crit: int, counted: int, assist: int, tilt_fen: int | None,
+               final: int) -> YearState:
     """What one settlement adds to the person's year (also for a settlement read back from last month's
-    ledger, so that reversing it takes off exactly what it added). ``amount`` = 政策范围内费用 − 基本医保.
+    ledger, so that reversing it takes off exactly what it added).
 
-    What the year's lines count: 大病 only its kinds; the 医疗救助 threshold and the 倾斜救助 line only
-    what assistance covers; the monitoring total counts every self-pay."""
-    selfpay = amount - crit
-    return YearState(amount if in_critical else 0, crit,
-                     selfpay if in_assistance and kind != "住院目录外" else 0, assist,
-                     selfpay - assist if in_assistance else 0, tilt_fen or 0, final)
+    ``critical_base``: 政策范围内费用 − 基本医保 for a kind 大病保险 pays on, else 0; ``counted``: the
+    in-policy self-pay counted for 医疗救助 (进入医疗救助金额: only where this identity is assisted for
+    the kind and referred where required, II类 only above its limit; 0 otherwise). The 医疗救助 threshold
+    and the 倾斜救助 line count only that; the monitoring total counts every self-pay."""
+    return YearState(critical_base, crit, counted, assist, _remaining(counted, assist), tilt_fen or 0, final)
+
+
+def _remaining(counted: int, assist: int) -> int:
+    """The in-policy self-pay left after 医疗救助 that counts toward the 倾斜救助 line (0 where nothing counted).
+
+    In-policy 医疗救助 never exceeds ``counted``; 阳城's out-of-catalog assistance (阳医保发〔2022〕2号 六) is
+    added to the claim's 医疗救助 and may: the share is then floored at 0. Only ``counted`` and the total
+    are in the ledger, so a claim reversed next month takes off exactly this; the line is used only where
+    倾斜救助 is computed (赣州), which has no out-of-catalog assistance."""
+    return max(0, counted - assist) if counted else 0
 
 
 def _collect(result: Result, cites: list[Citation]) -> None:
@@ -193,6 +254,7 @@ def reverse(original: Settlement) -> Settlement:
     return replace(original, critical=-original.critical, assist=-original.assist,
                    tilt=None if original.tilt is None else -original.tilt,
                    final_selfpay=-original.final_selfpay, monitor="", delta=neg,
+                   assist_base=-original.assist_base, hospital_borne=-original.hospital_borne, checks=[],
                    notes=["冲销结算，撤销原结算的年度累计"])
 
 

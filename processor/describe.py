@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .book import Amount, FromSetting, Param, Share, Unlimited
+from .book import Amount, FromSetting, Param, Share, Unlimited, period_text
 from .money import format_yuan
 from .rules.common import pct
 from .settings import SETTING_KEYS
@@ -23,6 +23,8 @@ def value_text(v) -> str:
         return pct(v)
     if isinstance(v, bool):
         return "是" if v else "否"
+    if v == "beyond_assistance_cap":
+        return "超出医疗救助年度限额之上的个人自付"
     if isinstance(v, tuple) and v and isinstance(v[0], tuple):  # bands, from the deductible up
         parts = []
         for i, (up, rate) in enumerate(v):
@@ -58,7 +60,7 @@ _LABELS = {
     "contribution": "个人缴费标准", "subsidy": "资助参保",
     "critical.deductible": "大病保险起付线", "critical.bands": "大病保险分段比例", "critical.cap": "大病保险年度最高支付限额",
     "critical.tilt.groups": "大病保险倾斜对象", "critical.tilt.deductible_factor": "大病倾斜起付线（占普通起付线）",
-    "critical.tilt.rate_add": "大病倾斜比例提高", "critical.tilt.deductible": "大病倾斜起付线",
+    "critical.tilt.rate_add": "大病倾斜比例提高（百分点）", "critical.tilt.deductible": "大病倾斜起付线",
     "critical.tilt.bands": "大病倾斜分段比例", "critical.tilt.cap": "大病倾斜年度最高支付限额",
     "critical.tilt.referral_required": "大病倾斜须按规定转诊",
     "assistance.kinds": "医疗救助费用类别", "assistance.rate": "医疗救助比例", "assistance.threshold": "医疗救助起付标准",
@@ -66,7 +68,10 @@ _LABELS = {
     "assistance.out_of_catalog_share": "目录外费用控制比例", "assistance.referral_required": "医疗救助须按规定转诊",
     "tilt.mode": "倾斜救助方式", "tilt.groups": "倾斜救助对象", "tilt.line": "倾斜救助起点", "tilt.rate": "倾斜救助比例",
     "tilt.cap": "倾斜救助年度限额", "tilt.referral_required": "倾斜救助须按规定转诊",
-    "monitor": "监测", "waiting.exempt_groups": "不设等待期的身份", "waiting.exempt_cases": "不设等待期的情形",
+    "monitor": "监测", "waiting.exempt_group": "不设等待期的身份", "waiting.exempt_case": "不设等待期的情形",
+    "waiting.exempt_subsidised": "资助参保对象不设等待期", "tilt.scope": "倾斜救助费用范围",
+    "assistance.chronic_class2_above_limit": "II类门诊慢特病只救助限额以上部分",
+    "cost_control.groups": "目录外费用超比例由医疗机构承担的对象",
     "waiting.collection_period": "集中征缴期", "waiting.days": "等待期天数",
 }
 
@@ -83,5 +88,13 @@ def label_of(key: str) -> str:
 
 def param_row(p: Param) -> tuple[str, str, str, str, str, str]:
     """(项目, value text, 文号, 条款, 有效期, 说明)"""
-    end = "" if p.end.year == 9999 else str(p.end)
-    return (label_of(p.key), value_text(p.value), p.citation.doc, p.citation.clause, f"{p.start}~{end}", p.note)
+    if p.key == "critical.tilt.rate_add":
+        value = f"{points(p.value)}个百分点"
+    else:
+        value = value_text(p.value)
+    return (label_of(p.key), value, p.citation.doc, p.citation.clause, period_text(p.start, p.end), p.note)
+
+
+def points(rate: Decimal) -> str:
+    """Decimal("0.05") → '5' (percentage points, as the documents write 提高5个百分点)."""
+    return f"{(rate * 100).normalize():f}"

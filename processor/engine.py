@@ -59,10 +59,10 @@ class Engine:
                                               stay_total, in_province))
 
     def tilt(self, categories, region, remaining: int, ytd_remaining: int = 0, ytd_tilt: int = 0,
-             on: date | None = None, referral: bool = True) -> Result:
+             on: date | None = None, referral: bool = True, beyond_cap: int | None = None) -> Result:
         ctx = self.ctx(region, on or date.today())
         return ids.best(ctx.view, ids.resolve(ctx.view, categories),
-                        lambda i: _tilt(ctx, i, remaining, ytd_remaining, ytd_tilt, referral))
+                        lambda i: _tilt(ctx, i, remaining, ytd_remaining, ytd_tilt, referral, beyond_cap))
 
     def monitor(self, categories, region, selfpay: int, ytd_selfpay: int = 0, on: date | None = None) -> Result:
         """The list the person belongs on: the first list (in the document's order) any identity reaches."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from .book import PolicyView
+from .book import PolicyView, period_text
 from .errors import BeyondCap, InputError, PolicyNotInForce, YibaoError
 from .trace import Result, Step
 
@@ -23,13 +23,17 @@ def _norm(token: str) -> str:
     return token.strip().translate(_FULL).replace("\"", "")
 
 
-def _alias_index(view: PolicyView) -> dict[str, str]:
+def _alias_index(view: PolicyView) -> dict[str, object]:
+    """normalised word → canonical name, or the AliasRule of a word that means several identities
+    (or is ambiguous between them: see book.AliasRule)."""
     idx = view.cache.get("alias_index")
     if idx is None:
         idx = {}
         for c in view.categories.values():
             for a in (c.name, c.label, *c.aliases):
                 idx[_norm(a)] = c.name
+        for rule in view.alias_rules.values():
+            idx[_norm(rule.text)] = rule
         view.cache["alias_index"] = idx
     return idx
 
@@ -52,6 +56,13 @@ def resolve(view: PolicyView, text) -> tuple[str, ...]:
         name = idx.get(key)
         if name is None:
             raise InputError(_unknown_message(view, token))
+        if name.__class__ is not str:  # a word for several identities (book.AliasRule)
+            if name.ambiguous:
+                raise InputError(f"人员类别“{token[:20]}”有歧义：{name.hint}，请写明具体身份〔{name.citation}〕")
+            for n in name.means:
+                if n not in found:
+                    found.append(n)
+            continue
         if name not in found:
             found.append(name)
     result = tuple(found)
@@ -65,7 +76,7 @@ def _unknown_message(view: PolicyView, token: str) -> str:
         for c in doc.categories:
             if _norm(token) in {_norm(a) for a in (c.name, *c.aliases)}:
                 return (f"人员类别“{token[:20]}”在{region.name} {view.on} 无适用政策"
-                        f"（仅见于 {doc.id}，{doc.start}至{doc.end}）")
+                        f"（仅见于 {doc.id}，{period_text(doc.start, doc.end)}）")
     names = "、".join(view.priority)
     return f"未知人员类别：{token[:20]}（{region.name}可用：{names}；普通参保人留空）"
 

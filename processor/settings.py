@@ -38,7 +38,7 @@ SETTING_KEYS: dict[str, SettingKey] = {
         "统计年度：Y年的待遇按 Y-1 年的数字计算（“上一年度”）"),
     "rural_income_province": SettingKey(
         "全省农村居民人均可支配收入", "money",
-        "统计年度：Y年的监测按 Y-1 年公布的数字（“上年公布”）"),
+        "统计年度：Y年的监测用 Y-1 年的数字（“上年公布的”读作上一统计年度，与“上一年度”同一规则）"),
     "individual_contribution": SettingKey(
         "城乡居民医保个人缴费标准（元/人·年）", "money", "待遇年度"),
     "subsidy_fixed_amount": SettingKey(

@@ -17,12 +17,14 @@ import inspect
 import logging
 import os
 import time
+from datetime import date
 from pathlib import Path
 
 import xlwings as xw
 
 from processor.engine import Engine
 from processor.errors import YibaoError
+from processor.io.ids import doc_type_of, normalise_document
 from processor.money import fen_to_yuan
 from processor.settings import load_settings
 
@@ -150,10 +152,11 @@ def _subsidy(category, region, year=None):
     return engine().subsidy(category, region, arg.year(year))
 
 
-def _tilt(category, remaining, region, ytd_remaining=None, ytd_tilt=None, date=None, referral=None):
+def _tilt(category, remaining, region, ytd_remaining=None, ytd_tilt=None, date=None, referral=None, beyond_cap=None):
     return engine().tilt(category, region, arg.amount(remaining, "三重制度后个人自付"),
                          arg.amount(ytd_remaining, "年度累计三重制度后个人自付", False),
-                         arg.amount(ytd_tilt, "年度累计倾斜救助", False), arg.when(date), arg.flag(referral, "是否转诊"))
+                         arg.amount(ytd_tilt, "年度累计倾斜救助", False), arg.when(date), arg.flag(referral, "是否转诊"),
+                         arg.optional_amount(beyond_cap, "超出医疗救助限额的个人自付"))
 
 
 # ----------------------------------------------------------------------------- Excel functions
@@ -186,9 +189,10 @@ def SUBSIDY(category, region, year=None):
 @xw.func
 @_errors_as_text
 @_cell
-def TILT(category, remaining, region, ytd_remaining=None, ytd_tilt=None, date=None, referral=None):
-    """倾斜救助：本次金额（元）；依申请的地区返回“依申请”。"""
-    return _yuan(_tilt(category, remaining, region, ytd_remaining, ytd_tilt, date, referral))
+def TILT(category, remaining, region, ytd_remaining=None, ytd_tilt=None, date=None, referral=None, beyond_cap=None):
+    """倾斜救助：本次金额（元）；依申请的地区返回“依申请”。beyond_cap = 本次自付中超出医疗救助年度限额的部分
+    （赣州 二(三)3(4) 必填：限额未用完时填 0）。"""
+    return _yuan(_tilt(category, remaining, region, ytd_remaining, ytd_tilt, date, referral, beyond_cap))
 
 
 @xw.func
@@ -206,6 +210,15 @@ def MONITOR(category, selfpay, region, ytd_selfpay=None, date=None):
 def IDENTITY(categories, region, date=None):
     """多重身份：待遇最高的一个身份。"""
     return engine().identity(categories, region, arg.when(date))
+
+
+@xw.func
+@_errors_as_text
+@_cell
+def ID_CHECK(id_number, id_type=None):
+    """证件号码：规整后的号码（18位身份证号、15位转18位），或以 # 开头的错误说明。id_type = 证件类型，默认居民身份证。"""
+    # the rules (GB 11643 check digit, 15 → 18, numbers Excel has rounded) live in processor/io/ids.py
+    return normalise_document(id_number, doc_type_of(id_type), date.today()).number
 
 
 @xw.func
@@ -240,6 +253,7 @@ def SUBSIDY_EXPLAIN(category, region, year=None):
 @xw.ret(transpose=True)
 @_errors_as_text
 @_explain
-def TILT_EXPLAIN(category, remaining, region, ytd_remaining=None, ytd_tilt=None, date=None, referral=None):
+def TILT_EXPLAIN(category, remaining, region, ytd_remaining=None, ytd_tilt=None, date=None, referral=None,
+                 beyond_cap=None):
     """倾斜救助的计算过程：每步一行。"""
-    return _tilt(category, remaining, region, ytd_remaining, ytd_tilt, date, referral)
+    return _tilt(category, remaining, region, ytd_remaining, ytd_tilt, date, referral, beyond_cap)

@@ -43,7 +43,7 @@ TITLES = {
 # (group header or None for a single header merged over rows 3–4, [sub-headers])
 _BASIC = ("基本信息", ["结算ID", "姓名", "证件号码", "镇（街）", "村（居）", "人员类别", "适用身份"])
 _COST = ("费用信息", ["医疗费总额", "政策范围内费用"])
-_PAY = ("三重保障支付", ["基本医保支付", "大病保险", "医疗救助", "倾斜救助"])
+_PAY = ("三重保障支付", ["基本医保支付", "大病保险", "进入医疗救助金额", "医疗救助", "倾斜救助"])
 _YEAR = ("年度累计", ["年度累计个人自付", "年度累计医疗救助"])
 _MON = ("监测与依据", ["监测提示", "政策依据"])
 
@@ -51,12 +51,12 @@ LEDGER_GROUPS: dict[str, list[tuple[str | None, list[str]]]] = {
     XIXIU: [
         (None, ["序号"]), _BASIC,
         ("就诊信息", ["医疗类别", "是否转诊", "就诊医疗机构名称", "入院日期", "出院日期", "结算日期"]),
-        _COST, _PAY, (None, ["个人自付"]), _YEAR, _MON,
+        _COST, _PAY, (None, ["医疗机构承担"]), (None, ["个人自付"]), _YEAR, _MON,
     ],
     GENERIC: [
         (None, ["序号"]), _BASIC,
         ("就诊信息", ["医疗类别", "就诊医疗机构名称", "入院日期", "出院日期", "结算日期"]),
-        _COST, _PAY, (None, ["个人自付"]), _YEAR, _MON,
+        _COST, _PAY, (None, ["医疗机构承担"]), (None, ["个人自付"]), _YEAR, _MON,
     ],
 }
 
@@ -65,13 +65,14 @@ LEDGER_COLUMNS: dict[str, list[str]] = {
 }
 
 # Columns the totals row sums (per-settlement amounts; the 年度累计 columns are running totals).
-LEDGER_SUM_COLUMNS = ["医疗费总额", "政策范围内费用", "基本医保支付", "大病保险", "医疗救助", "倾斜救助", "个人自付"]
+LEDGER_SUM_COLUMNS = ["医疗费总额", "政策范围内费用", "基本医保支付", "大病保险", "进入医疗救助金额", "医疗救助", "倾斜救助",
+                      "医疗机构承担", "个人自付"]
 
 ANOMALY_COLUMNS = ["源行号", "结算ID", "姓名", "原因"]
 BASIS_COLUMNS = ["项目", "取值", "文号", "条款", "说明"]
 SUMMARY_COLUMNS = ["分组方式", "分组", "人次", "医疗费总额", "大病保险", "医疗救助", "倾斜救助", "个人自付"]
 # differences between what the export says a fund paid and what the policy gives (for 财务对账)
-CHECK_COLUMNS = ["源行号", "结算ID", "姓名", "基金", "导出金额", "按政策金额", "差额"]
+CHECK_COLUMNS = ["源行号", "结算ID", "姓名", "基金", "导出金额", "按政策金额", "差额", "说明"]
 # each person's year-to-date state after this ledger: read back by `yibao fill --previous`
 STATE_COLUMNS = ["证件号码", "年度", "大病累计费用", "大病累计支付", "救助累计自付", "医疗救助累计",
                  "三重后累计自付", "倾斜救助累计", "个人自付累计"]
@@ -93,7 +94,8 @@ SHEET_ROWS: dict[str, tuple[int, int | None]] = {
 }
 LEDGER_HEADER_ROWS = (3, 4)
 
-_MONEY = {"医疗费总额", "政策范围内费用", "基本医保支付", "大病保险", "医疗救助", "倾斜救助", "个人自付",
+_MONEY = {"医疗费总额", "政策范围内费用", "基本医保支付", "大病保险", "进入医疗救助金额", "医疗救助", "倾斜救助",
+          "医疗机构承担", "个人自付",
           "年度累计个人自付", "年度累计医疗救助", "导出金额", "按政策金额", "差额", *STATE_COLUMNS[2:]}
 _DATES = {"入院日期", "出院日期", "结算日期"}
 _INTS = {"序号", "源行号", "人次", "年度"}
@@ -107,7 +109,7 @@ _WIDTHS = {
     "适用身份": 12, "医疗类别": 10, "是否转诊": 6, "就诊医疗机构名称": 24, "入院日期": 11, "出院日期": 11,
     "结算日期": 11, "年度累计个人自付": 13, "年度累计医疗救助": 13, "监测提示": 24, "政策依据": 30,
     "源行号": 8, "原因": 50, "项目": 24, "取值": 16, "文号": 24, "条款": 16, "说明": 40, "分组方式": 12,
-    "分组": 20, "人次": 8,
+    "分组": 20, "人次": 8, "进入医疗救助金额": 13, "医疗机构承担": 12,
 }
 _MONEY_WIDTH = 12
 

@@ -78,11 +78,13 @@ def _values(line: Line, seq: int, ctx: LedgerContext) -> dict[str, object]:
         notes.append(f"医疗救助：导出 {fen_to_yuan(r.assist_export)}，按政策应为 {fen_to_yuan(s.assist)}")
     v = {
         "序号": seq, "结算ID": c.settlement_id, "姓名": r.name, "证件号码": r.id_number, "镇（街）": r.township,
-        "村（居）": r.village, "人员类别": r.category, "适用身份": s.identity, "医疗类别": c.kind,
+        "村（居）": r.village, "人员类别": r.category, "适用身份": s.identity,
+        "医疗类别": "II类门诊特殊慢性病" if c.chronic_class2 else c.kind,
         "是否转诊": "是" if c.referral else "否", "就诊医疗机构名称": r.hospital, "入院日期": r.admission,
         "出院日期": r.discharge, "结算日期": c.settled_on, "医疗费总额": y(c.total_cost), "政策范围内费用": y(c.policy_cost),
-        "基本医保支付": y(c.basic_paid), "大病保险": y(s.critical), "医疗救助": y(s.assist), "倾斜救助": y(s.tilt),
-        "个人自付": y(s.final_selfpay), "年度累计个人自付": y(st.final_selfpay), "年度累计医疗救助": y(st.assist),
+        "基本医保支付": y(c.basic_paid), "大病保险": y(s.critical), "进入医疗救助金额": y(s.assist_base),
+        "医疗救助": y(s.assist), "倾斜救助": y(s.tilt), "医疗机构承担": y(s.hospital_borne), "个人自付": y(s.final_selfpay),
+        "年度累计个人自付": y(st.final_selfpay), "年度累计医疗救助": y(st.assist),
         "监测提示": "；".join(notes), "政策依据": _cite_text(s.citations),
     }
     if ctx.formulas and not r.reversal:
@@ -109,15 +111,16 @@ def _formulas(line: Line, ctx: LedgerContext, seq: int) -> dict[str, object]:
     if line.row.critical_export is None and s.in_critical:
         out["大病保险"] = Formula(f'CRITICAL({ref("适用身份")},{ref("政策范围内费用")}-{ref("基本医保支付")},"{region}",'
                               f'{fen_to_yuan(before.critical_base)},{ref("结算日期")},{referral})')
-    if c.out_of_catalog == 0 and s.in_assistance:
+    if c.out_of_catalog == 0 and s.in_assistance and not c.chronic_class2:  # II类: its base is not a cell
         out["医疗救助"] = Formula(
             f'ASSIST({ref("适用身份")},{ref("政策范围内费用")}-{ref("基本医保支付")}-{ref("大病保险")},"{region}",'
             f'{fen_to_yuan(before.selfpay)},{fen_to_yuan(before.assist)},{ref("医疗类别")},{ref("结算日期")},{referral},'
             f'{ref("政策范围内费用")},"{"是" if c.in_province else "否"}")')
-    if s.tilt is not None and s.in_assistance and "倾斜救助" in cols:
+    if s.tilt is not None and s.in_assistance and not c.chronic_class2 and "倾斜救助" in cols:
         out["倾斜救助"] = Formula(
             f'TILT({ref("适用身份")},{ref("政策范围内费用")}-{ref("基本医保支付")}-{ref("大病保险")}-{ref("医疗救助")},'
-            f'"{region}",{fen_to_yuan(before.remaining)},{fen_to_yuan(before.tilt)},{ref("结算日期")},{referral})')
+            f'"{region}",{fen_to_yuan(before.remaining)},{fen_to_yuan(before.tilt)},{ref("结算日期")},{referral},'
+            f'{fen_to_yuan(s.tilt_beyond)})')
     return out
 
 
@@ -175,7 +178,9 @@ def check_rows(outcome: Outcome):
                                          ("倾斜救助", r.tilt_export, s.tilt)):
             if exported is not None and computed is not None and exported != computed:
                 yield [r.source_row, r.claim.settlement_id, r.name, fund, y(exported), y(computed),
-                       y(exported - computed)]
+                       y(exported - computed), ""]
+        for fund, why in s.checks:  # what the policy amount could not be computed from, and why
+            yield [r.source_row, r.claim.settlement_id, r.name, fund, None, None, None, why]
 
 
 def state_rows(outcome: Outcome):

@@ -10,12 +10,17 @@ from ..dates import parse_date
 from ..errors import InputError
 from ..flags import parse_flag
 from ..io.headers import label as _header_label
+from ..io.ids import person_of
 from ..io.reader import RawRow
-from ..io.safety import CellError
+from ..io.safety import CELL_MARKERS
 from ..money import _float_fen, parse_amount
-from ..rules.assistance import KIND_ALIASES
+from ..rules.assistance import KIND_ALIASES, is_class2
 
-REQUIRED = ("settlement_id", "id_number", "name", "settlement_date", "policy_cost", "basic_paid")
+# 证件号码 is checked by io.ids.person_of (an export may key persons by 人员编号 instead)
+REQUIRED = ("settlement_id", "name", "settlement_date", "policy_cost", "basic_paid")
+# the columns an export must have, checked before computing (io.reader.require_columns); a tuple is
+# satisfied by any one of its keys (io.ids.person_of keys a person by 人员编号 when there is no 证件号码)
+REQUIRED_COLUMNS = (("id_number", "person_no"), *REQUIRED)
 EXTRA_KINDS = {"普通门诊": "普通门诊", "门诊": "普通门诊", "门诊统筹": "普通门诊", "普通门诊统筹": "普通门诊",
                "药店购药": "普通门诊"}
 
@@ -76,6 +81,8 @@ def kind_of(text) -> str:
         raise InputError("缺少医疗类别")
     kind = KIND_ALIASES.get(key) or EXTRA_KINDS.get(key)
     if kind is None:
+        if is_class2(key):
+            return "门诊慢特病"
         raise InputError(f"未知医疗类别：{key[:20]}")
     return kind
 
@@ -84,15 +91,15 @@ def normalise(row: RawRow, has_kind_column: bool) -> ClaimRow:
     """Raises :class:`InputError` with the reason the row is rejected."""
     v = row.values
     for key, x in v.items():
-        if x.__class__ is CellError:
-            raise InputError(f"「{_header_label(key)}」是 Excel 错误值 {x}，请更正后重新导出")
+        if x.__class__ in CELL_MARKERS:  # error value, formula without result, merged amount/ID
+            raise InputError(x.reason(_header_label(key)))
     for key in REQUIRED:
         x = v.get(key)
         if x is None or (x.__class__ is str and not x.strip()):
             raise InputError(f"缺少必填项：{_LABELS[key]}")
     sid = _text(v["settlement_id"])
-    id_number = _text(v["id_number"]).upper()
     settled = parse_date(v["settlement_date"], "结算日期")
+    id_number = person_of(v, settled).key  # GB 11643 checked, or a typed document / 人员编号 key
     kind = kind_of(v.get("kind")) if has_kind_column else "住院"
     policy = _money(v, "policy_cost", "政策范围内费用", True)
     basic = _money(v, "basic_paid", "基本医保支付", True)
@@ -101,7 +108,8 @@ def normalise(row: RawRow, has_kind_column: bool) -> ClaimRow:
         total = policy + (_money(v, "self_funded", "全自费金额") or 0)
     crit = _money(v, "critical_paid", "大病保险支付")
     out_cat = _money(v, "out_of_catalog", "目录外费用") or 0
-    amounts = [x for x in (policy, basic, total, crit, out_cat) if x is not None]
+    above = _money(v, "above_limit_selfpay", "限额以上个人自付")
+    amounts = [x for x in (policy, basic, total, crit, out_cat, above) if x is not None]
     reversal = any(x < 0 for x in amounts)
     if reversal and any(x > 0 for x in amounts):
         raise InputError("金额正负混杂：冲销行的金额应全部为负数或零")
@@ -112,17 +120,32 @@ def normalise(row: RawRow, has_kind_column: bool) -> ClaimRow:
             raise InputError("基本医保支付大于政策范围内费用")
         if crit is not None and basic + crit > policy:
             raise InputError("基本医保与大病保险支付之和大于政策范围内费用")
+    admission = _opt_date(v.get("admission_date"), "入院日期")
+    discharge = _opt_date(v.get("discharge_date"), "出院日期")
+    _check_stay(admission, discharge, settled)
     claim = Claim(settlement_id=sid, person=id_number, settled_on=settled, kind=kind, total_cost=total,
                   policy_cost=policy, basic_paid=basic, critical_paid=crit,
                   referral=_flag(v.get("referral"), "是否转诊"), in_province=_flag(v.get("in_province"), "是否省内"),
-                  out_of_catalog=out_cat, hospital_class=_shared(v.get("hospital_class")))
+                  out_of_catalog=out_cat, hospital_class=_shared(v.get("hospital_class")),
+                  chronic_class2=has_kind_column and is_class2(v.get("kind")),
+                  above_limit=above)
     return ClaimRow(
         source_row=row.source_row, claim=claim, category=_shared(v.get("category")), name=_text(v["name"]),
         id_number=id_number, township=_shared(v.get("township")), village=_shared(v.get("village")),
         hospital=_shared(v.get("hospital")),
-        admission=_opt_date(v.get("admission_date"), "入院日期"), discharge=_opt_date(v.get("discharge_date"), "出院日期"),
+        admission=admission, discharge=discharge,
         critical_export=crit, assist_export=_money(v, "assistance_paid", "医疗救助"),
         tilt_export=_money(v, "tilt_paid", "倾斜救助"), reversal=reversal)
+
+
+def _check_stay(admission: date | None, discharge: date | None, settled: date) -> None:
+    """A stay is admitted before it is settled, and discharged no earlier than admitted (a day may hold
+    all three). A discharge after the settlement date is accepted: a long stay may be settled in the
+    middle (中途结算), the discharge coming later."""
+    if admission is not None and admission > settled:
+        raise InputError(f"入院日期 {admission} 晚于结算日期 {settled}")
+    if discharge is not None and admission is not None and discharge < admission:
+        raise InputError(f"出院日期 {discharge} 早于入院日期 {admission}")
 
 
 def _opt_date(v, what):

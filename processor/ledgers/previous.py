@@ -7,6 +7,7 @@ from pathlib import Path
 from ..chain import CRITICAL_KINDS, Settlement, YearState, year_delta
 from ..dates import parse_date
 from ..errors import FileError, InputError, YibaoError
+from ..io.ids import parse_key
 from ..io.safety import check_xlsx
 from ..money import parse_amount
 from .benefit import STATE_COLUMNS, STATE_SHEET
@@ -23,7 +24,7 @@ def read_previous(path: str | Path, region=None) -> PreviousLedger:
         raise FileError(f"找不到上月台账：{path}")
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         raise FileError("上月台账应为本工具生成的 .xlsx 文件")
-    check_xlsx(path)
+    report = check_xlsx(path)
     from python_calamine import CalamineError, CalamineWorkbook
     try:
         with CalamineWorkbook.from_path(str(path)) as book:
@@ -33,14 +34,37 @@ def read_previous(path: str | Path, region=None) -> PreviousLedger:
             ledger_grid = book.get_sheet_by_name("台账").to_python(skip_empty_area=False)
     except CalamineError:
         raise FileError("无法读取上月台账：文件已损坏或不是 xlsx，请用本工具上月生成的台账") from None
+    _check_uncomputed(path, report, ledger_grid)
     _check_region(ledger_grid, region, path)
+    _check_state(path, state_grid)
     prev = PreviousLedger(path=str(path))
+    _ledger_facts(path, ledger_grid, prev, region)
     try:
         _read_state(state_grid, prev)
         _read_ledger(ledger_grid, prev, region)
     except InputError as err:
         raise FileError(f"上月台账无法读取：{err.message}") from None
     return prev
+
+
+def _check_uncomputed(path: Path, report, ledger_grid) -> None:
+    """A ledger written with --formulas holds formulas without results (calamine reads them as empty,
+    which would carry 0 into the year): refuse it until a spreadsheet has computed and saved them.
+    The totals row's SUMPRODUCTs, below the data, do not matter."""
+    from ..io.safety import uncomputed_formulas
+    for sheet in (STATE_SHEET, "台账"):
+        if sheet not in report.formulas:
+            continue
+        cells = uncomputed_formulas(path, sheet)
+        if sheet == "台账":
+            end = next((i for i, row in enumerate(ledger_grid) if i >= 4 and row and isinstance(row[0], str)
+                        and row[0].strip().startswith("合计")), len(ledger_grid))
+            cells = {rc: v for rc, v in cells.items() if 4 <= rc[0] < end}
+        if cells:
+            r, _c = min(cells)
+            raise FileError(f"上月台账 {path.name}「{sheet}」第{r + 1}行起有 {len(cells):,} 个公式没有计算结果"
+                            "（用 --formulas 生成的台账）：请先在 Excel/WPS/LibreOffice 中打开并保存，"
+                            "或用不带 --formulas 生成的台账作为 --previous")
 
 
 def _check_region(grid, region, path: Path) -> None:
@@ -63,10 +87,10 @@ def _read_state(grid, prev: PreviousLedger) -> None:
     header = [str(x).strip() if x is not None else "" for x in (grid[0] if grid else [])]
     if header[: len(STATE_COLUMNS)] != STATE_COLUMNS:
         raise InputError(f"「{STATE_SHEET}」表头不符")
-    for row in grid[1:]:
+    for n, row in enumerate(grid[1:], 2):
         if not row or row[0] in (None, ""):
             continue
-        person, year = str(row[0]).strip().upper(), int(float(row[1]))
+        person, year = _person(row[0], STATE_SHEET, n), int(float(row[1]))
         prev.year_state[(person, year)] = YearState(*(_fen(x) for x in row[2: 2 + 7]))
 
 
@@ -84,7 +108,7 @@ def _read_ledger(grid, prev: PreviousLedger, region=None) -> None:
     missing = [n for n in _LEDGER_NEEDS if n not in idx]
     if missing:
         raise InputError(f"「台账」缺少列：{'、'.join(missing)}")
-    for row in grid[4:]:
+    for n, row in enumerate(grid[4:], 5):
         first = row[0] if row else None
         if isinstance(first, str) and first.strip().startswith("合计"):
             break
@@ -99,19 +123,59 @@ def _read_ledger(grid, prev: PreviousLedger, region=None) -> None:
         tilt_cell = row[idx["倾斜救助"]] if "倾斜救助" in idx else None
         tilt = None if tilt_cell in (None, "") else _fen(tilt_cell)  # empty: not computed in the region
         final = _fen(row[idx["个人自付"]])
-        person = str(row[idx["证件号码"]]).strip().upper()
+        person = _person(row[idx["证件号码"]], "台账", n)
         on = parse_date(row[idx["结算日期"]], "结算日期")
         identity = str(row[idx["适用身份"]] or "").strip() if "适用身份" in idx else ""
-        kind = str(row[idx["医疗类别"]] or "").strip() if "医疗类别" in idx else ""
+        kind = _kind(row[idx["医疗类别"]]) if "医疗类别" in idx else ""
         in_critical = not kind or kind in CRITICAL_KINDS
         in_assistance = not kind or region is None or _assisted(region, on, kind)
-        delta = year_delta(kind, policy - basic, crit, assist, tilt, final, in_critical, in_assistance)
-        if sid in prev.settled and policy < 0:  # a reversal row already in last month's ledger
-            prev.reversed.add(sid)  # the ID stays taken: used again it is a duplicate, as within one month
+        if "进入医疗救助金额" in idx:  # what the settlement counted for 医疗救助 (thresholds, the tilt line)
+            counted = _fen(row[idx["进入医疗救助金额"]])
+        else:  # a ledger written before that column existed
+            referral = str(row[idx["是否转诊"]] or "").strip() != "否" if "是否转诊" in idx else True
+            counted = policy - basic - crit if _counts(region, on, identity, kind, referral) else 0
+        borne = _fen(row[idx["医疗机构承担"]]) if "医疗机构承担" in idx else 0
+        delta = year_delta(policy - basic if in_critical else 0, crit, counted, assist, tilt, final)
+        if min(policy, basic, crit, assist, final) < 0:  # a reversal row (amounts negated)
+            # of a claim in this ledger or in an earlier month's: either way that 结算ID is reversed — a second
+            # reversal is refused and the ID stays taken (used again it is a duplicate, as within one month).
+            # The original's own figures (from its ledger) are what a reversal takes off, never this row's.
+            prev.reversed.add(sid)
             continue
         prev.settled[sid] = (person, on.year, delta,
                              Settlement(identity, crit, assist, tilt, final, "", delta,
-                                        in_critical=in_critical, in_assistance=in_assistance))
+                                        in_critical=in_critical, in_assistance=in_assistance,
+                                        assist_base=counted, hospital_borne=borne))
+
+
+def _person(value, sheet: str, n: int) -> str:
+    """The person key as this month's rows get it (io.ids), so last month's people meet this month's."""
+    try:
+        return parse_key(value)
+    except InputError as err:
+        raise InputError(f"「{sheet}」第{n}行：{err.message}") from None
+
+
+def _kind(text) -> str:
+    """The ledger's 医疗类别 text (e.g. II类门诊特殊慢性病, 普通门诊) → the chain's kind."""
+    from ..rules.assistance import normalise_kind
+    raw = str(text or "").strip()
+    try:
+        return normalise_kind(raw) if raw else ""
+    except InputError:
+        return raw  # 普通门诊 and other kinds the chain carries as written
+
+
+def _counts(region, on, identity: str, kind: str, referral: bool) -> bool:
+    if region is None or not kind:
+        return True
+    try:
+        from ..rules.assistance import assisted
+        from ..rules.common import Ctx
+        from ..settings import Settings
+        return assisted(Ctx(region.view(on), Settings()), identity, kind, referral)
+    except YibaoError:
+        return False
 
 
 def _assisted(region, on, kind: str) -> bool:
@@ -132,4 +196,190 @@ def read_previous_all(paths: list[str | Path], region=None) -> PreviousLedger:
         merged.year_state = one.year_state
         merged.settled.update(one.settled)
         merged.reversed |= one.reversed
+        _merge_facts(merged, one)
     return merged
+
+
+# --- checks of what --previous hands over (kept apart from the reading above) -----------------------
+_YTD_LABELS = STATE_COLUMNS[2: 2 + 7]
+
+
+def _check_state(path: Path, grid) -> None:
+    """Every 年度累计 row holds a year and seven non-negative amounts: an edited or broken ledger
+    (blank or text year, #N/A, a negative year-to-date) is refused, naming the row, never its ID."""
+    header = [str(x).strip() if x is not None else "" for x in (grid[0] if grid else [])]
+    if header[: len(STATE_COLUMNS)] != STATE_COLUMNS:
+        return  # _read_state names the wrong header
+    from ..io.safety import error_cells
+    errors = {rc: e for rc, e in error_cells(path, STATE_SHEET).items() if rc[0] >= 1}
+    if errors:
+        (r, c), err = min(errors.items())
+        column = STATE_COLUMNS[c] if c < len(STATE_COLUMNS) else f"第{c + 1}列"
+        raise _state_error(path, r + 1, column, f"是 Excel 错误值 {err}")
+    for n, row in enumerate(grid[1:], 2):
+        if not row or row[0] in (None, ""):
+            continue
+        problem = _year_problem(row[1] if len(row) > 1 else None)
+        if problem:
+            raise _state_error(path, n, "年度", problem)
+        for label, value in zip(_YTD_LABELS, list(row[2: 2 + 7]) + [None] * 7):
+            problem = _ytd_problem(value)
+            if problem:
+                raise _state_error(path, n, label, problem)
+
+
+def _state_error(path: Path, n: int, column: str, problem: str) -> FileError:
+    return FileError(f"上月台账 {path.name}「{STATE_SHEET}」第{n}行「{column}」{problem}：年度累计无法结转。"
+                     f"请用本工具生成的原台账（不要手工修改「{STATE_SHEET}」）")
+
+
+def _year_problem(value) -> str:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return "为空"
+    if isinstance(value, bool):
+        return f"不是年份：{value}"
+    try:
+        number = float(str(value).strip()) if isinstance(value, str) else float(value)
+    except (TypeError, ValueError):
+        return f"不是年份：{str(value).strip()[:20]}"
+    if not number.is_integer() or not 2000 <= number <= 2099:
+        return f"不是年份：{str(value).strip()[:20]}"
+    return ""
+
+
+def _ytd_problem(value) -> str:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return "为空"
+    if isinstance(value, str) and value.strip().startswith("#"):
+        return f"是 Excel 错误值 {value.strip()[:20]}"
+    try:
+        fen = parse_amount(value, "金额", allow_negative=True)
+    except InputError:
+        return f"不是数字：{str(value).strip()[:20]}"
+    if fen < 0:
+        return f"是负数（{value}）：年度累计不会小于 0"
+    return ""
+
+
+def _ledger_columns(grid) -> dict[str, int]:
+    """Column name → index in 台账 (the sub-header of row 4, or the header merged over rows 3–4)."""
+    if len(grid) < 4:
+        return {}
+    width = max(len(grid[2]), len(grid[3]))
+    idx: dict[str, int] = {}
+    for j in range(width):
+        sub = grid[3][j] if j < len(grid[3]) else None
+        top = grid[2][j] if j < len(grid[2]) else None
+        name = str(sub or top or "").strip()
+        if name:
+            idx.setdefault(name, j)
+    return idx
+
+
+def _ledger_facts(path: Path, grid, prev: PreviousLedger, region) -> None:
+    """One pass over 台账 for the checks: the months the ledger settles (``prev.spans``), each
+    settlement's amounts (``prev.amounts``, a reversal this month must match them), and the policy
+    documents its 政策依据 cites (another region's documents: refused, see :func:`_check_citations`)."""
+    idx = _ledger_columns(grid)
+    at = {k: idx.get(k) for k in ("结算ID", "结算日期", "医疗费总额", "政策范围内费用", "基本医保支付", "政策依据")}
+    months: list[tuple[int, int]] = []
+    cites: set[str] = set()
+
+    def cell(row, key):
+        j = at[key]
+        return row[j] if j is not None and j < len(row) else None
+
+    for row in grid[4:]:
+        first = row[0] if row else None
+        if isinstance(first, str) and first.strip().startswith("合计"):
+            break
+        sid = cell(row, "结算ID")
+        if sid in (None, ""):
+            continue
+        try:
+            on = parse_date(cell(row, "结算日期"), "结算日期")
+            months.append((on.year, on.month))
+        except InputError:
+            pass
+        cite = cell(row, "政策依据")
+        if cite:
+            cites.add(str(cite))
+        sid = str(sid).strip()
+        if sid.endswith(".0"):
+            sid = sid[:-2]
+        try:
+            total, policy, basic = (None if cell(row, k) in (None, "") else _fen(cell(row, k))
+                                    for k in ("医疗费总额", "政策范围内费用", "基本医保支付"))
+        except InputError:
+            continue
+        if policy is not None and basic is not None and policy >= 0 and sid not in prev.amounts:
+            prev.amounts[sid] = (total, policy, basic)
+    if months:
+        prev.spans.append((path.name, min(months), max(months)))
+    else:  # no settlement rows: the 所属期 the ledger was made for
+        prev.spans.append((path.name, *_period_cell(grid)))
+    _check_citations(path, cites, region)
+
+
+def _period_cell(grid) -> tuple:
+    """(first, last) month of the 所属期 text in the title area ("所属期：2022-01 至 2022-02"), or (None, None)."""
+    import re
+    for row in grid[:3]:
+        for v in row or ():
+            if isinstance(v, str) and v.strip().startswith("所属期"):
+                found = [(int(y), int(m)) for y, m in re.findall(r"(\d{4})-(\d{1,2})", v)]
+                if found:
+                    return min(found), max(found)
+    return None, None
+
+
+def _check_citations(path: Path, cites: set[str], region) -> None:
+    """The title is one editable cell; every row's 政策依据 names the documents its amounts were
+    computed under (文号 are region-specific: 赣医保发, 龙政办规, 区医保发, 阳医保发 …). A ledger citing
+    another region's document and none of this region's was computed for that region."""
+    if region is None or not cites:
+        return
+    from ..book import default_book
+    ours = {d.id for d in region.documents}
+    if any(doc in text for doc in ours for text in cites):
+        return
+    for other in default_book().regions.values():
+        if other.name == region.name:
+            continue
+        for d in other.documents:
+            if d.id not in ours and any(d.id in text for text in cites):
+                raise FileError(f"上月台账 {path.name} 的「政策依据」引用 {d.id}（{other.full_name}的文件），"
+                                f"是{other.full_name}的台账，不能作为{region.full_name}的年度累计")
+
+
+def _merge_facts(merged: PreviousLedger, one: PreviousLedger) -> None:
+    merged.spans += one.spans
+    for sid, amounts in one.amounts.items():
+        merged.amounts.setdefault(sid, amounts)
+
+
+def _month_text(m) -> str:
+    return f"{m[0]}-{m[1]:02d}"
+
+
+def check_months(previous: PreviousLedger, first_date, first_row: int | None = None) -> None:
+    """The earlier ledgers are of the input's year, each before the next, all before the input's
+    earliest settlement month: a later month's ledger, or the ledgers out of order, would carry a
+    year-to-date that includes claims after this month's."""
+    spans = [(name, a, b) for name, a, b in previous.spans if a is not None]
+    for (n1, a1, b1), (n2, a2, b2) in zip(spans, spans[1:]):
+        if a2 <= b1:
+            raise FileError(f"--previous 应按月份先后给出：{n1}（{_month_text(a1)} 至 {_month_text(b1)}）之后给出的 "
+                            f"{n2}（{_month_text(a2)} 至 {_month_text(b2)}）并不更晚；请按 1月、2月 … 的顺序给出，"
+                            f"同一份台账只给一次")
+    if first_date is None:
+        return
+    start = (first_date.year, first_date.month)
+    where = f"（第{first_row}行，{first_date.isoformat()}）" if first_row else f"（{first_date.isoformat()}）"
+    for name, a, b in spans:
+        if a[0] != start[0] or b[0] != start[0]:
+            raise FileError(f"上月台账 {name} 是{a[0]}年的台账，本次输入最早的结算在{start[0]}年{where}："
+                            f"年度累计按自然年计算，只能用本年度此前月份的台账")
+        if b >= start:
+            raise FileError(f"上月台账 {name} 含 {_month_text(b)} 的结算，不早于本次输入最早的结算月份 "
+                            f"{_month_text(start)}{where}：--previous 只能给本月之前的台账")

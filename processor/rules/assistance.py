@@ -6,6 +6,7 @@ year's cumulative self-pay, rate per identity and kind, one annual cap shared by
 """
 from __future__ import annotations
 
+import unicodedata
 from decimal import Decimal
 
 from ..errors import InputError, PolicyNotInForce
@@ -13,23 +14,40 @@ from ..money import format_yuan, round_fen
 from ..trace import Result, Step
 from .common import Ctx, above_line, pct, within_cap
 
-KINDS = ("住院", "门诊慢特病", "门诊特药", "住院目录外")
+KINDS = ("住院", "门诊慢特病", "门诊特药", "住院目录外", "门诊两病")
 KIND_ALIASES = {
     "住院": "住院", "普通住院": "住院", "住院治疗": "住院", "": "住院",
     "门诊慢特病": "门诊慢特病", "门诊慢性病": "门诊慢特病", "门诊特殊慢性病": "门诊慢特病", "门诊特殊病种": "门诊慢特病",
     "慢特病": "门诊慢特病", "门诊慢病": "门诊慢特病", "门特": "门诊慢特病", "特殊门诊": "门诊慢特病",
-    "I类门诊特殊慢性病": "门诊慢特病", "II类门诊特殊慢性病": "门诊慢特病", "门诊两病": "门诊慢特病",
+    "I类门诊特殊慢性病": "门诊慢特病", "II类门诊特殊慢性病": "门诊慢特病",
     "门诊特药": "门诊特药", "特药": "门诊特药", "门诊特殊药品": "门诊特药",
     "住院目录外": "住院目录外", "目录外": "住院目录外", "目录外住院": "住院目录外",
+    # 两病 (高血压、糖尿病门诊用药) is a 基本医保 outpatient benefit of its own (赣市医保字〔2021〕37号 二(三)1,
+    # 阳医保发〔2022〕2号 二·二 "45 种慢性病和“两病”"): never assisted as 门诊慢特病.
+    "门诊两病": "门诊两病", "两病": "门诊两病", "两病门诊": "门诊两病", "门诊两病用药": "门诊两病",
+    "高血压糖尿病门诊用药": "门诊两病", "高血压、糖尿病门诊用药": "门诊两病",
 }
+# II类门诊特殊慢性病 (赣市医保字〔2021〕37号 二(三)3(3)): assisted only above its own annual limit.
+CLASS2_WORDS = frozenset({"II类门诊特殊慢性病", "II类门诊慢特病", "II类慢特病", "门诊慢特病II类", "门诊慢特病(II类)",
+                          "二类门诊特殊慢性病", "二类门诊慢特病", "门诊特殊慢性病II类", "门诊特殊慢性病(II类)"})
+
+
+def _kind_key(text) -> str:
+    # NFKC: full-width brackets and the Roman numeral Ⅱ (U+2161) become ASCII "(" and "II"
+    return unicodedata.normalize("NFKC", "" if text is None else str(text)).strip().replace(" ", "")
 
 
 def normalise_kind(text) -> str:
-    key = "" if text is None else str(text).strip().replace(" ", "")
-    kind = KIND_ALIASES.get(key)
+    key = _kind_key(text)
+    kind = KIND_ALIASES.get(key) or ("门诊慢特病" if key in CLASS2_WORDS else None)
     if kind is None:
-        raise InputError(f"未知医疗类别：{key[:20]}（可用：住院、门诊慢特病、门诊特药、住院目录外）")
+        raise InputError(f"未知医疗类别：{key[:20]}（可用：{'、'.join(KINDS)}）")
     return kind
+
+
+def is_class2(text) -> bool:
+    """The kind text names II类门诊特殊慢性病."""
+    return _kind_key(text) in CLASS2_WORDS
 
 
 def assistance(ctx: Ctx, identity: str, selfpay: int, ytd_selfpay: int = 0, ytd_assist: int = 0,
@@ -69,6 +87,9 @@ def _terms(ctx: Ctx, identity: str, kind: str):
     view = ctx.view
     kinds = view.require("assistance.kinds", "医疗救助")
     if kind not in kinds.value:
+        if kind == "门诊两病":
+            raise PolicyNotInForce(f"门诊两病（高血压、糖尿病用药）属基本医保门诊用药保障，{ctx.region}的政策未规定其医疗救助"
+                                   f"（救助类别：{'、'.join(kinds.value)}）")
         raise PolicyNotInForce(f"{ctx.region}的政策未规定{kind}医疗救助（可用：{'、'.join(kinds.value)}）")
     p_rate = view.get(f"assistance.rate.{kind}.{identity}")
     if p_rate is None:
@@ -84,6 +105,44 @@ def _terms(ctx: Ctx, identity: str, kind: str):
         p_thr = view.get(f"assistance.threshold.{identity}")
         threshold = ctx.money(p_thr, steps=steps, label="年度起付标准") if p_thr is not None else 0
     return p_rate, rate, p_cap, cap, threshold, need_referral, tuple(steps)
+
+
+def assisted(ctx: Ctx, identity: str, kind: str, referral: bool = True) -> bool:
+    """Whether this identity is assisted for this kind (and, where referral is required, was referred).
+
+    Only such claims count toward the identity's annual threshold and the 倾斜救助 line: 赣市医保字〔2021〕37号
+    二(三)3(1)③④ count "住院发生的政策范围内个人自付", and 门诊慢特病 only for the groups 二(三)3(2)(3) assist;
+    龙政办规〔2022〕14号 二(四)2 leaves unreferred costs outside 医疗救助 altogether."""
+    def compute():
+        kinds = ctx.view.get("assistance.kinds")
+        if kinds is None or kind not in kinds.value or kind == "住院目录外":
+            return False, False
+        has_rate = ctx.view.get(f"assistance.rate.{kind}.{identity}") is not None
+        need = ctx.view.get("assistance.referral_required")
+        return has_rate, bool(need is not None and need.value)
+    has_rate, need_referral = ctx.memo(("assisted", identity, kind), compute)
+    return has_rate and (referral or not need_referral)
+
+
+def beyond_cap(ctx: Ctx, identity: str, kind: str, selfpay: int, ytd_selfpay: int, ytd_assist: int) -> int:
+    """The part of this claim's in-policy self-pay beyond the identity's annual 医疗救助 cap: what the cap
+    left unassisted (赣市医保字〔2021〕37号 二(三)3(4) "超出医疗救助限额之上的高额费用").
+
+    0 when the identity has no cap or the cap is not reached in this claim; all of the self-pay above
+    the threshold when the cap was already used up; when the cap runs out inside this claim, the part
+    of the eligible self-pay the remaining cap could not cover at the identity's rate."""
+    terms = ctx.memo(("assistance", identity, kind), lambda: _terms(ctx, identity, kind))
+    if isinstance(terms, Result):
+        return 0
+    _p_rate, rate, _p_cap, cap, threshold, _need, _prefix = terms
+    if cap is None or rate <= 0:
+        return 0
+    eligible = above_line(ytd_selfpay, selfpay, threshold)
+    left = max(0, cap - ytd_assist)
+    if round_fen(eligible * rate) <= left:
+        return 0
+    covered = round_fen(Decimal(left) / rate)  # the self-pay whose assistance used up what was left
+    return max(0, eligible - covered)
 
 
 def _topup(ctx: Ctx, identity, kind, selfpay, raw, stay_total, in_province, steps) -> int:

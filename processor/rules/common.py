@@ -106,6 +106,11 @@ def _pct(rate: Decimal) -> str:
 pct = _pct
 
 
+def points(rate: Decimal) -> str:
+    """A rate increase as the documents write it: Decimal("0.05") → '5' in '提高5个百分点'."""
+    return f"{(rate * 100).normalize():f}"
+
+
 def above_line(ytd: int, amount: int, line: int) -> int:
     """The part of this amount that lies above an annual line, given the year's total before it."""
     return max(0, ytd + amount - max(ytd, line))

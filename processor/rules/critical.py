@@ -16,7 +16,7 @@ from decimal import Decimal
 from ..identities import ORDINARY
 from ..money import format_yuan, round_fen
 from ..trace import Result, Step
-from .common import Ctx, pct
+from .common import Ctx, pct, points
 
 Bands = tuple[tuple[int | None, Decimal], ...]  # (upper bound in fen or None, rate)
 
@@ -89,7 +89,7 @@ def _tilt_terms(ctx: Ctx, p_ded, p_bands, steps: list):
         add = view.require("critical.tilt.rate_add", "大病保险倾斜比例")
         base_bands = _resolve_bands(ctx, p_bands, steps)
         bands = tuple((upto, min(Decimal(1), rate + add.value)) for upto, rate in base_bands)
-        steps.append(Step(f"倾斜支付比例：各段提高 {pct(add.value)}", add.citation))
+        steps.append(Step(f"倾斜支付比例：各段提高{points(add.value)}个百分点", add.citation))
     cap = ctx.money(p_cap, steps=steps, label="倾斜年度最高支付限额")
     return deductible, bands, cap, p_cap.citation
 

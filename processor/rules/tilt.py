@@ -6,7 +6,7 @@ amount. 西秀 区医保发〔2021〕40号: not provided.
 """
 from __future__ import annotations
 
-from ..errors import PolicyNotInForce
+from ..errors import InputError, PolicyNotInForce
 from ..money import format_yuan, round_fen
 from ..trace import Result, Step
 from .common import Ctx, above_line, pct, within_cap
@@ -15,7 +15,10 @@ ON_APPLICATION = "依申请"
 
 
 def tilt(ctx: Ctx, identity: str, remaining: int, ytd_remaining: int = 0, ytd_tilt: int = 0,
-         referral: bool = True) -> Result:
+         referral: bool = True, beyond_cap: int | None = None) -> Result:
+    """``remaining``: this claim's in-policy self-pay after the three tiers (counted toward the line);
+    ``beyond_cap``: the part of it beyond the annual 医疗救助 cap (where the policy restricts 倾斜救助 to
+    such costs, ``tilt.scope``: 赣市医保字〔2021〕37号 二(三)3(4)); see rules.assistance.beyond_cap."""
     view = ctx.view
     mode = view.get("tilt.mode")
     if mode is None or mode.value == "undefined":
@@ -33,11 +36,25 @@ def tilt(ctx: Ctx, identity: str, remaining: int, ytd_remaining: int = 0, ytd_ti
     p_line, p_rate, p_cap = (view.require(k, "倾斜救助") for k in ("tilt.line", "tilt.rate", "tilt.cap"))
     line = ctx.money(p_line, steps=steps, label="倾斜救助起点")
     cap = ctx.money(p_cap, steps=steps, label="倾斜救助年度限额")
-    eligible = above_line(ytd_remaining, remaining, line)
+    above = above_line(ytd_remaining, remaining, line)
+    scope = view.get("tilt.scope")
+    if scope is not None:
+        if beyond_cap is None:
+            raise InputError(f"{ctx.region}倾斜救助只救助超出医疗救助年度限额的费用：请填写本次超出限额的个人自付"
+                             f"（未用完限额时填 0）〔{scope.citation}〕")
+        if beyond_cap > remaining:
+            raise InputError("超出医疗救助限额的个人自付不能大于三重制度后个人自付")
+        if beyond_cap == 0:
+            return Result(0, identity, tuple(steps) + (Step(
+                "本次没有超出医疗救助年度限额的个人自付（限额未用完或不设限额）：倾斜救助 0 元", scope.citation),))
+    eligible = above if scope is None else min(above, beyond_cap)
     raw = round_fen(eligible * p_rate.value)
     steps.append(Step(lambda: f"三重制度后年度累计自付：此前 {format_yuan(ytd_remaining)} + 本次 {format_yuan(remaining)}；"
-                              f"超过起点的本次部分 {format_yuan(eligible)} × {pct(p_rate.value)} = {format_yuan(raw)} 元",
-                      p_rate.citation))
+                              f"超过起点的本次部分 {format_yuan(above)} 元", p_line.citation))
+    if scope is not None:
+        steps.append(Step(lambda: f"其中超出医疗救助年度限额的部分 {format_yuan(beyond_cap)} 元：取两者重叠 "
+                                  f"{format_yuan(eligible)} 元", scope.citation))
+    steps.append(Step(lambda: f"{format_yuan(eligible)} × {pct(p_rate.value)} = {format_yuan(raw)} 元", p_rate.citation))
     pay = within_cap(raw, cap, ytd_tilt, "倾斜救助")
     if pay < raw:
         steps.append(Step(lambda: f"年度限额剩余 {format_yuan(cap - ytd_tilt)} 元：本次按限额支付", p_cap.citation))

@@ -85,22 +85,22 @@ def test_values_styles_and_totals(written):
     assert ws["O6"].value == 150.5
     # styles come from the prototype cell of the same column
     proto = openpyxl.load_workbook(TEMPLATE)["台账"]
-    for col in ("A", "D", "K", "N", "W"):
+    for col in ("A", "D", "K", "N", "Y"):
         for r in (5, 6, 7):
             assert ws[f"{col}{r}"].number_format == proto[f"{col}5"].number_format
             assert ws[f"{col}{r}"].border.left.style == "thin"
     # None → empty (still bordered)
-    assert ws["S6"].value is None and ws["S6"].border.left.style == "thin"
+    assert ws["T6"].value is None and ws["T6"].border.left.style == "thin"
     # totals row moved below the data, ranges widened (=SUM(N5:N5) → =SUM(N5:N7))
     assert ws["A8"].value == "合计"
     template_formula = proto["N6"].value
     assert "N5:N5" in template_formula
     assert ws["N8"].value == template_formula.replace("N5:N5", "N5:N7")
-    assert ws["T8"].value == proto["T6"].value.replace("T5:T5", "T5:T7")
+    assert ws["V8"].value == proto["V6"].value.replace("V5:V5", "V5:V7")
     assert ws.max_row == 8
-    assert ws.print_area == "'台账'!$A$1:$X$8"
+    assert ws.print_area == "'台账'!$A$1:$Z$8"
     assert ws.print_title_rows == "$3:$4"
-    assert "A1:X1" in {str(r) for r in ws.merged_cells.ranges}
+    assert "A1:Z1" in {str(r) for r in ws.merged_cells.ranges}
 
 
 def test_dates_are_serials_with_date_format(written):
@@ -115,21 +115,21 @@ def test_dates_are_serials_with_date_format(written):
 
 def test_text_never_becomes_formula(written):
     ws = openpyxl.load_workbook(written)["台账"]
-    assert ws["W5"].value == "=1+1" and ws["W5"].data_type == "s"
-    assert ws["W6"].value == "+cmd|' /C calc'!A0" and ws["W6"].data_type == "s"
+    assert ws["Y5"].value == "=1+1" and ws["Y5"].data_type == "s"
+    assert ws["Y6"].value == "+cmd|' /C calc'!A0" and ws["Y6"].data_type == "s"
     assert ws["F6"].value == "-2+3" and ws["F6"].data_type == "s"
     assert ws["D7"].value == "@SUM(1)" and ws["D7"].data_type == "s"
     # a Formula is a formula, without a cached value
-    assert ws["W7"].value == "=SUM(N5:N7)"
+    assert ws["Y7"].value == "=SUM(N5:N7)"
     xml = _sheet_xml(written)
-    assert '<c r="W7" s="8"><f>SUM(N5:N7)</f></c>' in xml
+    assert '<c r="Y7" s="8"><f>SUM(N5:N7)</f></c>' in xml
     assert "<f>1+1</f>" not in xml
 
 
 def test_text_escaping(written):
     ws = openpyxl.load_workbook(written)["台账"]
     assert ws["C6"].value == "李四"  # \x01 removed
-    assert ws["X7"].value == "a & b <c>"
+    assert ws["Z7"].value == "a & b <c>"
     assert ws["F7"].value == " 前后空格 "
     assert ws["G6"].value == "是" and ws["H6"].value == "否"
     xml = _sheet_xml(written)
@@ -153,10 +153,10 @@ def test_workbook_parts(written):
                 assert out.read(name) == tpl.read(name), name
         workbook = out.read("xl/workbook.xml").decode()
         assert 'fullCalcOnLoad="1"' in workbook
-        assert "'台账'!$A$1:$X$8" in workbook
+        assert "'台账'!$A$1:$Z$8" in workbook
         assert "'异常'!$A$1:$D$2" in workbook  # other sheets' names untouched
     xml = _sheet_xml(written)
-    assert '<dimension ref="A1:X8"' in xml
+    assert '<dimension ref="A1:Z8"' in xml
     assert xml.count("<row ") == 8
 
 
@@ -275,8 +275,8 @@ def test_calamine_reads_the_result(written):
     assert len(rows) == 8
     assert rows[4][2] == "张三"
     assert rows[4][10] == dt.date(2024, 1, 2)
-    assert rows[4][22] == "=1+1"
-    assert rows[6][22] == ""  # a formula cell carries no cached value
+    assert rows[4][C["监测提示"]] == "=1+1"
+    assert rows[6][C["监测提示"]] == ""  # a formula cell carries no cached value
 
 
 @pytest.mark.skipif(not lo_util.available(), reason="LibreOffice (soffice) not installed")
@@ -285,9 +285,9 @@ def test_libreoffice_recalculates_totals(written, tmp_path):
     ws = openpyxl.load_workbook(converted, data_only=True)["台账"]
     assert ws["A8"].value == "合计"
     assert ws["N8"].value == pytest.approx(1234.5 + 200 + 0.3)
-    assert ws["T8"].value == pytest.approx(534.15 + 79.5 + 0.3)
-    assert ws["W7"].value == pytest.approx(1434.8)       # the Formula cell
-    assert ws["W5"].value == "=1+1"                       # text stayed text
+    assert ws["V8"].value == pytest.approx(534.15 + 79.5 + 0.3)
+    assert ws["Y7"].value == pytest.approx(1434.8)       # the Formula cell
+    assert ws["Y5"].value == "=1+1"                       # text stayed text
     assert ws["A1"].value == "赣州市医疗救助待遇台账"
     assert ws["D5"].value == "520402199001011234"
     assert ws["K5"].value == dt.datetime(2024, 1, 2)

@@ -751,9 +751,10 @@ def test_formula_like_text_is_written_as_text(tmp_path, kind):
     rejected = [r for r in wb["异常"].iter_rows(min_row=2) if r[1].value == "JS-BAD"]
     assert len(rejected) == 1 and rejected[0][2].value == '=HYPERLINK("http://x")' and rejected[0][2].data_type == "s"
 
-    # in the file itself: the only formulas are the totals row's seven SUMPRODUCTs, the texts are inline strings
+    # in the file itself: the only formulas are the totals row's nine SUMPRODUCTs (医疗费总额 … 个人自付, N–V),
+    # the texts are inline strings
     ledger_xml = _sheet_xml(out, 1)
     assert re.findall(r"<f>(.*?)</f>", ledger_xml) == [
-        f"SUMPRODUCT({x}{FIRST_ROW}:{x}{FIRST_ROW + a - 1}+0)" for x in "NOPQRST"]
+        f"SUMPRODUCT({x}{FIRST_ROW}:{x}{FIRST_ROW + a - 1}+0)" for x in "NOPQRSTUV"]
     assert "<t>=1+1</t>" in ledger_xml and "<t>@SUM(A1)</t>" in ledger_xml
     assert "<f>" not in _sheet_xml(out, 2)

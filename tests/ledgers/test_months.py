@@ -101,12 +101,16 @@ class Claim:
             row["是否省内"] = self.province
         return row
 
-    def delta(self, assisted_kinds: tuple[str, ...]) -> tuple[int, ...]:
+    def delta(self, spec: "Spec") -> tuple[int, ...]:
         """What the row adds to the person's year (the 年度累计 sheet's seven columns). The 医疗救助
-        threshold and the 倾斜救助 line count only the self-pay of kinds the region's 医疗救助 covers."""
+        threshold and the 倾斜救助 line count only the self-pay of kinds this row's identity is assisted
+        for, and only when referred where the region requires it (spec.assisted, written out by hand
+        from the clauses; 赣市医保字〔2021〕37号 二(三)3(1)③④ "住院发生的", 龙政办规〔2022〕14号 二(四)2)."""
         base = self.policy - self.basic
         selfpay = base - self.crit
-        if self.kind not in assisted_kinds:
+        counted = (self.kind in spec.assisted and self.who.identity in spec.assisted[self.kind]
+                   and (self.referral == "是" or not spec.referral_required))
+        if not counted:
             return (base, self.crit, 0, self.assist, 0, self.tilt or 0, self.final)
         return (base, self.crit, selfpay, self.assist, selfpay - self.assist, self.tilt or 0, self.final)
 
@@ -161,7 +165,8 @@ class Spec:
     settings: list[tuple[str, int, str]]
     month1: list            # January–June: Claim | Rejected | BLANK
     month2: list            # July–December
-    assisted_kinds: tuple[str, ...]  # the kinds the region's 医疗救助 covers
+    assisted: dict[str, frozenset[str]]  # kind → the identities the region's 医疗救助 assists for it
+    referral_required: bool = False      # unreferred costs get no 医疗救助 and do not count toward it
     extra_headers: tuple[str, ...] = ()
 
     def claims(self) -> list[Claim]:
@@ -177,11 +182,11 @@ def ganzhou() -> Spec:
     因病支出型 50% above 10,000, cap 20,000. 二(三)3(4) 倾斜: 75% of the yearly post-three-tier self-pay
     above 40,000, cap 50,000. 四(八): no referral → ordinary 大病, no 救助, no 倾斜. 三(六): 脱贫人口 yearly
     个人自付 > 10,000 → 因病返贫监测; anyone > 20,000 → 因病致贫监测."""
-    P1 = Person("张低保", "360702198001010011", "低保对象", "低保对象", "红旗镇")
-    P2 = Person("李返贫", "360702197502020022", "返贫致贫户", "返贫致贫人口", "红旗镇", "二村")
-    P3 = Person("王边缘", "360702196003030033", "边缘户", "边缘易致贫人口", "沙河镇")
-    P4 = Person("赵双份", "36070219900404004X", "因病支出型困难家庭患者、低保对象", "低保对象", "沙河镇", "三村")
-    P5 = Person("陈普通", "360702198505050055", "", "普通参保人", "水西镇")
+    P1 = Person("张低保", "360702198001010016", "低保对象", "低保对象", "红旗镇")
+    P2 = Person("李返贫", "360702197502020023", "返贫致贫户", "返贫致贫人口", "红旗镇", "二村")
+    P3 = Person("王边缘", "360702196003030038", "边缘户", "边缘易致贫人口", "沙河镇")
+    P4 = Person("赵双份", "36070219900404008X", "因病支出型困难家庭患者、低保对象", "低保对象", "沙河镇", "三村")
+    P5 = Person("陈普通", "360702198505050054", "", "普通参保人", "水西镇")
 
     # 二(三)2 ②: amount 6,000 below the tilted deductible 10,000 → 大病 0; 二(三)3(1)② 6,000 × 75% = 4,500;
     # 倾斜: post-tier 1,500 < 40,000 → 0; 个人自付 10,000 − 3,000 − 4,500 = 2,500; ytd (2,500, 4,500)
@@ -277,7 +282,10 @@ def ganzhou() -> Spec:
     month2 = [p2b, p3r, dup(p1b, "2022-07-20"), p2r, p3c, BLANK, p2c, p1c, p5c, dup(p5b, "2022-11-11"),
               bad("GZ-BAD-2", P1, "2022-12-15", "统筹基金支出", "约600", "基本医保支付不是数字：约600"), p2d]
     settings = [("disposable_income", 2021, "40000"), ("rural_income_province", 2021, "20000")]
-    return Spec("赣州", "医疗救助台账", 2022, settings, month1, month2, ("住院", "门诊慢特病"))  # 二(三)3(1)–(3)
+    return Spec("赣州", "医疗救助台账", 2022, settings, month1, month2, {  # 二(三)3(1)–(3), 四(八)
+        "住院": frozenset({"特困人员", "低保对象", "返贫致贫人口", "脱贫不稳定人口", "边缘易致贫人口", "低保边缘家庭人口",
+                         "因病突发严重困难人口", "因病支出型困难家庭患者"}),
+        "门诊慢特病": frozenset({"特困人员", "低保对象", "返贫致贫人口"})}, referral_required=True)
 
 
 # ---------------------------------------------------------------------------- 西秀 2022
@@ -287,10 +295,10 @@ def xixiu() -> Spec:
     65%, no cap; 住院 救助 70% of the in-policy self-pay within the limit; no 倾斜救助 (cell empty).
     一(五)、二(八): one visit's 个人自付 above 4,000 (低收入人口) → 高额费用预警（低收入人口）; above 10,000
     (anyone) → 高额费用预警."""
-    X1 = Person("刘脱贫", "520402198101010016", "脱贫户", "脱贫人口", "新安街道")
-    X2 = Person("杨普通", "520402197702020027", "", "普通参保人", "新安街道", "二村")
+    X1 = Person("刘脱贫", "520402198101010017", "脱贫户", "脱贫人口", "新安街道")
+    X2 = Person("杨普通", "520402197702020021", "", "普通参保人", "新安街道", "二村")
     X3 = Person("吴双份", "520402196503030038", "边缘户、低保", "低保对象", "东关街道")
-    X4 = Person("周特困", "520402195004040049", "特困人员", "特困人员", "东关街道", "三村")
+    X4 = Person("周特困", "520402195004040042", "特困人员", "特困人员", "东关街道", "三村")
 
     # 一(四): amount 4,000 < 5,000 → 大病 0; 4,000 × 70% = 2,800; 个人自付 8,000 − 3,000 − 2,800 = 2,200
     # (≤ 4,000: no warning); ytd (2,200, 2,800)
@@ -348,7 +356,8 @@ def xixiu() -> Spec:
               bad("XX-BAD-2", X2, "2022-10-10", "医疗费总额", "待定", "医疗费总额不是数字：待定"), x1d]
     settings = [("critical_deductible", 2022, "10000"), ("critical_rate", 2022, "60%"),
                 ("critical_cap", 2022, "300000"), ("assistance_cap", 2022, "20000")]
-    return Spec("西秀", "待遇台账", 2022, settings, month1, month2, ("住院",))  # 一(四)
+    return Spec("西秀", "待遇台账", 2022, settings, month1, month2,  # 一(四)
+                {"住院": frozenset({"特困人员", "脱贫人口", "低保对象", "新识别建档立卡贫困人口"})})
 
 
 # ---------------------------------------------------------------------------- 龙岩 2023
@@ -360,11 +369,11 @@ def longyan() -> Spec:
     70% / 70% / 60% / 50%; 住院 and 门诊特殊病种 share the limit; not referred → no 救助 (二(四)2, the only
     consequence the document gives: the 大病 tilt of 二(三) has no referral condition). 倾斜救助 依申请
     (二(五)): empty cell. No monitoring line."""
-    L1 = Person("林低保", "350802198201010017", "低保对象", "第三类", "新罗区")
-    L2 = Person("郑边缘", "350802197302020028", "低保边缘家庭成员", "第四类", "新罗区", "二村")
-    L3 = Person("黄双份", "350802196403030039", "重度残疾人、低保户", "第三类", "永定区")
-    L4 = Person("何特困", "350802195504040040", "特困人员", "第一类", "永定区", "三村")
-    L5 = Person("邱普通", "350802199005050051", "", "普通参保人", "上杭县")
+    L1 = Person("林低保", "350802198201010014", "低保对象", "第三类", "新罗区")
+    L2 = Person("郑边缘", "350802197302020022", "低保边缘家庭成员", "第四类", "新罗区", "二村")
+    L3 = Person("黄双份", "350802196403030030", "重度残疾人、低保户", "第三类", "永定区")
+    L4 = Person("何特困", "350802195504040049", "特困人员", "第一类", "永定区", "三村")
+    L5 = Person("邱普通", "350802199005050056", "", "普通参保人", "上杭县")
 
     # 二(三): amount 5,000 < 6,500 → 0; 二(四) 5,000 × 70% = 3,500 (below-deductible self-pay counts);
     # 个人自付 10,000 − 4,000 − 3,500 = 2,500; ytd (2,500, 3,500)
@@ -442,7 +451,9 @@ def longyan() -> Spec:
               bad("LY-BAD-2", L5, "2023-11-30", "统筹基金支出", "-", "基本医保支付不是数字：-"), l1e, l5b]
     settings = [("disposable_income", 2022, "40000"), ("assistance_cap", 2023, "40000"),
                 ("critical_cap", 2023, "200000")]
-    return Spec("龙岩", "医疗救助台账", 2023, settings, month1, month2, ("住院", "门诊慢特病", "门诊特药"))  # 二(四)2
+    return Spec("龙岩", "医疗救助台账", 2023, settings, month1, month2,  # 二(四)2: all five classes, referral required
+                {k: frozenset({"第一类", "第二类", "第三类", "第四类", "第五类"}) for k in ("住院", "门诊慢特病", "门诊特药")},
+                referral_required=True)
 
 
 # ---------------------------------------------------------------------------- 阳城 2022
@@ -452,10 +463,10 @@ def yangcheng() -> Spec:
     in-province stay's (统筹 + 大病 + 救助) / 符合范围金额 reaches 90%; 低保 70%, yearly cap 60,000 (shared with
     门诊, 五). 五: 门诊慢特病 特困 60%, 低保/返贫 30%; 门诊特药 特困 20%, 低保/返贫 10%. 倾斜救助 依申请:
     empty cell. No monitoring line."""
-    Y1 = Person("孙返贫", "140522198301010018", "返贫致贫户", "返贫致贫人口", "凤城镇", "北山村")
-    Y2 = Person("马低保", "140522197402020029", "低保", "低保对象", "凤城镇", "南林村")
-    Y3 = Person("韩双份", "14052219660303003X", "低保户、五保户", "特困人员", "北留镇", "西林村")
-    Y4 = Person("冯普通", "140522199104040041", "", "普通参保人", "润城镇", "中山村")
+    Y1 = Person("孙返贫", "140522198301010011", "返贫致贫户", "返贫致贫人口", "凤城镇", "北山村")
+    Y2 = Person("马低保", "14052219740202002X", "低保", "低保对象", "凤城镇", "南林村")
+    Y3 = Person("韩双份", "14052219660303006X", "低保户、五保户", "特困人员", "北留镇", "西林村")
+    Y4 = Person("冯普通", "140522199104040048", "", "普通参保人", "润城镇", "中山村")
 
     # 三: (6,000 − 5,000) × 65% = 650; selfpay 5,350 × 70% = 3,745; 四: (6,000 + 650 + 3,745) / 12,000 = 86.6%
     # < 90% → 救助 5,350 − 12,000 × 10% = 4,150 (ratio (6,000 + 650 + 4,150) / 12,000 = 90%);
@@ -515,9 +526,12 @@ def yangcheng() -> Spec:
               bad("YC-BAD-1", Y2, "2022-06-10", "医疗费总额", "待核", "医疗费总额不是数字：待核")]
     month2 = [y3b, y4r1, y1b, dup(y1a, "2022-08-15"), y2c, BLANK, y1c, dup(y4b, "2022-11-01"), y4c, y3c, y1d,
               bad("YC-BAD-2", Y3, "2022-12-20", "符合范围金额", "见附件", "政策范围内费用不是数字：见附件")]
+    # 四、五: 返贫致贫人口's shared yearly cap is not stated — a required local setting; 200,000 is far above
+    # 孙返贫's year, so it never binds here
     settings = [("critical_deductible", 2022, "10000"), ("critical_rate", 2022, "60%"),
-                ("critical_cap", 2022, "300000")]
-    return Spec("阳城", "医疗救助台账", 2022, settings, month1, month2, ("住院", "门诊慢特病", "门诊特药"),  # 四、五
+                ("critical_cap", 2022, "300000"), ("assistance_cap", 2022, "200000")]
+    return Spec("阳城", "医疗救助台账", 2022, settings, month1, month2,  # 四、五
+                {k: frozenset({"特困人员", "低保对象", "返贫致贫人口"}) for k in ("住院", "门诊慢特病", "门诊特药")},
                 extra_headers=("是否省内",))
 
 
@@ -701,7 +715,7 @@ def _expected_state(spec: Spec, until: date) -> dict[tuple[str, int], tuple[int,
         if c.on <= until:
             key = (c.who.idno, spec.year)
             acc = out.get(key, (0,) * 7)
-            out[key] = tuple(a + b for a, b in zip(acc, c.delta(spec.assisted_kinds)))
+            out[key] = tuple(a + b for a, b in zip(acc, c.delta(spec)))
     return out
 
 

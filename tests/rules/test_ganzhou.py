@@ -418,36 +418,60 @@ class TestAssistance:
 
 # =============================================================================== 倾斜救助
 class TestTilt:
-    """37号 二(三)3(4): 75% of the yearly remaining self-pay above 100% × 40,000 = 40,000, cap 50,000."""
+    """37号 二(三)3(4): 75% of the yearly remaining self-pay above 100% × 40,000 = 40,000, cap 50,000, and
+    only on "超出医疗救助限额之上的高额费用": the caller gives this claim's self-pay beyond the annual
+    医疗救助 cap (``beyond_cap``); what is paid is 75% of the overlap of that part and the part above the line."""
 
-    @pytest.mark.parametrize("who", ["特困人员", "低保对象", "低保边缘家庭人口", "因病支出型困难家庭患者",
+    @pytest.mark.parametrize("who", ["低保对象", "低保边缘家庭人口", "因病支出型困难家庭患者",
                                      "返贫致贫人口", "脱贫不稳定人口", "边缘易致贫人口", "因病突发严重困难人口"])
     def test_low_income(self, gz, who):
-        r = gz.tilt(who, GZ, Y(50_000), on=ON)
-        # (50,000 − 40,000) × 75% = 7,500
+        r = gz.tilt(who, GZ, Y(50_000), on=ON, beyond_cap=Y(50_000))
+        # all 50,000 beyond the cap; above the 40,000 line: 10,000 → overlap 10,000 × 75% = 7,500
         assert r.fen == Y(7_500)
         assert cites(r, f"{DOC37} 二(三)3(4)")
 
+    def test_only_the_part_beyond_the_assistance_cap(self, gz):
+        # above the line 10,000, beyond the cap only 4,000 → overlap 4,000 × 75% = 3,000
+        assert gz.tilt("低保对象", GZ, Y(50_000), on=ON, beyond_cap=Y(4_000)).fen == Y(3_000)
+        # beyond the cap 30,000 but above the line only 10,000 → 10,000 × 75% = 7,500
+        assert gz.tilt("低保对象", GZ, Y(50_000), on=ON, beyond_cap=Y(30_000)).fen == Y(7_500)
+
+    def test_cap_not_used_up_pays_nothing(self, gz):
+        r = gz.tilt("边缘易致贫人口", GZ, Y(80_000), on=ON, beyond_cap=0)
+        # far above the 40,000 line, but nothing beyond the 医疗救助 cap → 0
+        assert r.fen == 0
+        assert any("限额未用完" in line for line in r.lines())
+
+    def test_beyond_cap_must_be_given_and_within_the_self_pay(self, gz):
+        with pytest.raises(InputError, match="超出限额的个人自付"):
+            gz.tilt("低保对象", GZ, Y(50_000), on=ON)
+        with pytest.raises(InputError, match="不能大于"):
+            gz.tilt("低保对象", GZ, Y(5_000), on=ON, beyond_cap=Y(6_000))
+
     def test_line_boundaries(self, gz):
-        assert gz.tilt("低保对象", GZ, Y(40_000), on=ON).fen == 0  # exactly 100% → nothing above
+        # exactly 100% → nothing above the line → 0
+        assert gz.tilt("低保对象", GZ, Y(40_000), on=ON, beyond_cap=Y(40_000)).fen == 0
         # ytd 30,000 + 20,000: above 40,000 is 10,000 × 75% = 7,500
-        assert gz.tilt("低保对象", GZ, Y(20_000), ytd_remaining=Y(30_000), on=ON).fen == Y(7_500)
+        assert gz.tilt("低保对象", GZ, Y(20_000), ytd_remaining=Y(30_000), on=ON, beyond_cap=Y(20_000)).fen == Y(7_500)
 
     def test_cap(self, gz):
         # (120,000 − 40,000) × 75% = 60,000 > 50,000 → 50,000
-        assert gz.tilt("特困人员", GZ, Y(120_000), on=ON).fen == Y(50_000)
+        assert gz.tilt("低保对象", GZ, Y(120_000), on=ON, beyond_cap=Y(120_000)).fen == Y(50_000)
         # 45,000 paid: 7,500 raw, 5,000 left
-        assert gz.tilt("特困人员", GZ, Y(10_000), ytd_remaining=Y(50_000), ytd_tilt=Y(45_000), on=ON).fen == Y(5_000)
-        assert gz.tilt("特困人员", GZ, Y(10_000), ytd_remaining=Y(50_000), ytd_tilt=Y(50_000), on=ON).fen == 0
+        assert gz.tilt("低保对象", GZ, Y(10_000), ytd_remaining=Y(50_000), ytd_tilt=Y(45_000), on=ON,
+                       beyond_cap=Y(10_000)).fen == Y(5_000)
+        assert gz.tilt("低保对象", GZ, Y(10_000), ytd_remaining=Y(50_000), ytd_tilt=Y(50_000), on=ON,
+                       beyond_cap=Y(10_000)).fen == 0
         with pytest.raises(InputError):
-            gz.tilt("特困人员", GZ, Y(10_000), ytd_remaining=Y(50_000), ytd_tilt=Y("50000.01"), on=ON)
+            gz.tilt("低保对象", GZ, Y(10_000), ytd_remaining=Y(50_000), ytd_tilt=Y("50000.01"), on=ON,
+                    beyond_cap=Y(10_000))
 
     @pytest.mark.parametrize("who", ["", "稳定脱贫人口"])
     def test_not_low_income(self, gz, who):
-        assert gz.tilt(who, GZ, Y(100_000), on=ON).fen == 0
+        assert gz.tilt(who, GZ, Y(100_000), on=ON, beyond_cap=Y(100_000)).fen == 0
 
     def test_no_referral(self, gz):
-        r = gz.tilt("低保对象", GZ, Y(100_000), on=ON, referral=False)
+        r = gz.tilt("低保对象", GZ, Y(100_000), on=ON, referral=False, beyond_cap=Y(100_000))
         # 四(八): no 倾斜 treatment without referral → 0
         assert r.fen == 0
         assert cites(r, f"{DOC37} 四(八)")
@@ -501,21 +525,26 @@ class TestWaiting:
         assert r.text == "2022-01-01"
         assert cites(r, f"{DOC13} 二(二)")
 
-    def test_inside_collection_period_last_day(self, gz):
-        # paid 2022-03-31, the last day of the period: no waiting → that day
-        assert gz.benefit_start("", GZ, date(2022, 3, 31)).text == "2022-03-31"
+    def test_13_2_2_collection_period_buys_the_whole_benefit_year(self, gz):
+        # 13号 二(二): 集中征缴期 2021-10-01 – 2022-03-31, 待遇享受期 2022-01-01 – 2022-12-31: a payment on
+        # 2022-02-15 or on the last day 2022-03-31 gives benefits from 2022-01-01, not from the payment day
+        for paid in (date(2022, 2, 15), date(2022, 3, 31), date(2022, 1, 1)):
+            r = gz.benefit_start("", GZ, paid)
+            assert r.text == "2022-01-01", paid
+            assert cites(r, f"{DOC13} 二(二)")
 
-    def test_outside_collection_period(self, gz):
+    def test_13_3_ninety_days_first_day_not_counted(self, gz):
         r = gz.benefit_start("", GZ, date(2022, 4, 1))
-        # 90 days from 2022-04-01: Apr 1 + 29 = Apr 30, + 30 = May 30, + 31 = Jun 30 → 2022-06-30
-        assert r.text == "2022-06-30"
-        assert cites(r, f"{DOC13} 三")
-        # 2022-12-01 + 90: Dec 31 (+30), Jan 30 (+60), Feb 28 (+89), Mar 1 (+90) → 2023-03-01
-        assert gz.benefit_start("", GZ, date(2022, 12, 1)).text == "2023-03-01"
+        # 民法典 第二百零一条: 2022-04-01 not counted; the 90 days are Apr 2–30 (29) + May (31) + Jun (30) = 90,
+        # ending 2022-06-30 → benefits from 2022-07-01
+        assert r.text == "2022-07-01"
+        assert cites(r, f"{DOC13} 三") and any("第二百零一条" in line for line in r.lines())
+        # 2022-12-01: Dec 2–31 (30) + Jan (31) + Feb (28) = 89, Mar 1 = 90 → from 2023-03-02
+        assert gz.benefit_start("", GZ, date(2022, 12, 1)).text == "2023-03-02"
 
     def test_stable_out_of_poverty_waits(self, gz):
-        # not subsidised (二(二) 退出): 2022-05-01 + 90 = May 31 (+30), Jun 30 (+60), Jul 30 (+90)
-        assert gz.benefit_start("稳定脱贫人口", GZ, date(2022, 5, 1)).text == "2022-07-30"
+        # not subsidised (二(二) 退出): paid 2022-05-01; May 2–31 (30) + Jun (30) + Jul 1–30 (30) = 90 → 2022-07-31
+        assert gz.benefit_start("稳定脱贫人口", GZ, date(2022, 5, 1)).text == "2022-07-31"
 
     @pytest.mark.parametrize("who", ["特困人员", "低保对象", "返贫致贫人口", "脱贫不稳定人口", "边缘易致贫人口"])
     def test_subsidised_groups_exempt(self, gz, who):
@@ -528,7 +557,8 @@ class TestWaiting:
         # 13号 二(四): 资助参保对象 (孤儿 全额, others 参照定额); 二(二)、三: 资助参保对象 no waiting
         r = gz.benefit_start(who, GZ, date(2022, 5, 1))
         assert r.text == "2022-05-01"
-        assert cites(r, f"{DOC13} 二(二)、三")
+        # 37号 三(四)2 (资助参保条件 → no waiting), the subsidy coming from 13号 二(四)
+        assert cites(r, f"{DOC37} 三(四)2") and cites(r, f"{DOC13} 二(四)")
 
     def test_exempt_case(self, gz):
         r = gz.benefit_start("", GZ, date(2022, 5, 1), case="新生儿")
@@ -537,7 +567,7 @@ class TestWaiting:
             gz.benefit_start("", GZ, date(2022, 5, 1), case="随便写的")
 
     def test_multi_identity_earliest(self, gz):
-        # 稳定脱贫 would wait until 2022-07-30; 低保 none → 2022-05-01
+        # 稳定脱贫 would wait until 2022-07-31; 低保 none → 2022-05-01
         assert gz.benefit_start("稳定脱贫人口、低保", GZ, date(2022, 5, 1)).text == "2022-05-01"
 
     def test_subsidised_person_in_2021_part_of_collection_period(self, gz):

@@ -7,7 +7,7 @@ from the documents, not read from the engine:
 * 医疗救助 annual caps — 赣州 赣市医保字〔2021〕37号 二(三)3(1): 特困 none, 低保/返贫致贫 50,000,
   脱贫不稳定/边缘易致贫/低保边缘 30,000, 因病突发/因病支出型 20,000; 西秀 区医保发〔2021〕40号 一(四) and
   龙岩 龙政办规〔2022〕14号 二(四)3: the local setting (50,000 / 60,000 below); 阳城 阳医保发〔2022〕2号 四:
-  低保 60,000, 特困 and 返贫致贫 none.
+  低保 60,000, 特困 none, 返贫致贫 the local setting (四、五 shared cap, not stated: 80,000 below).
 * 大病 tilt groups (no cap) — 赣州 二(三)2 (lost without referral, 四(八)); 西秀 一(四); 龙岩 二(三); 阳城 三.
   Everybody else has the ordinary cap: 赣州 300,000 (二(三)2), the others the local setting (300,000 below).
 * 倾斜救助 — 赣州 二(三)3(4): cap 50,000. 龙岩 and 阳城: 依申请. 西秀: none.
@@ -44,7 +44,8 @@ SETTINGS_TOML = (
     + _rows("龙岩", [("disposable_income", 2022, "50000"), ("individual_contribution", 2023, "400"),
                   ("critical_cap", 2023, "300000"), ("assistance_cap", 2023, "60000")])
     + _rows("阳城", [(k, y, v) for y in (2022, 2023) for k, v in (
-        ("critical_deductible", "10000"), ("critical_rate", "60%"), ("critical_cap", "300000"))]
+        ("critical_deductible", "10000"), ("critical_rate", "60%"), ("critical_cap", "300000"),
+        ("assistance_cap", "80000"))]
         + [("individual_contribution", 2023, "400")])
 )
 
@@ -60,7 +61,7 @@ ASSIST_CAP = {  # fen; None = no cap; identities not listed get no 医疗救助 
              "因病突发严重困难人口": 20000 * YUAN, "因病支出型困难家庭患者": 20000 * YUAN},
     "西秀": {i: 50000 * YUAN for i in ("特困人员", "脱贫人口", "低保对象", "新识别建档立卡贫困人口")},
     "龙岩": {i: 60000 * YUAN for i in ("第一类", "第二类", "第三类", "第四类", "第五类")},
-    "阳城": {"特困人员": None, "低保对象": 60000 * YUAN, "返贫致贫人口": None},
+    "阳城": {"特困人员": None, "低保对象": 60000 * YUAN, "返贫致贫人口": 80000 * YUAN},
 }
 CRITICAL_TILT = {
     "赣州": {"特困人员", "低保对象", "返贫致贫人口"},
@@ -214,19 +215,34 @@ def test_critical_split_claim_equals_one_claim(engine, data):
     assert parts == whole
 
 
+# The ordinary 大病 year reaches the 300,000 cap by a year-to-date amount of 520,000 in every region here:
+# 赣州 deductible 15,000/16,000 at 60% (二(三)2) → 515,000/516,000; 西秀 and 阳城 10,000 at 60% (settings)
+# → 510,000; 龙岩 13,000 at 60/65/70% (二(三), ordinary bands) → well before. Amounts up to 2,000,000 take
+# years past it, so the claims after the cap is reached are exercised (each must pay 0, never less).
+CAP_REACHED_BY = 520000 * YUAN
+critical_amount = st.one_of(st.integers(min_value=0, max_value=400000 * YUAN),
+                            st.integers(min_value=CAP_REACHED_BY, max_value=2000000 * YUAN))
+
+
 @PROPS
 @given(data=st.data())
 def test_critical_year_within_the_cap_unless_tilted(engine, data):
     region, on, identity = data.draw(person())
-    amounts = data.draw(st.lists(st.integers(min_value=0, max_value=400000 * YUAN), min_size=1, max_size=10))
+    amounts = data.draw(st.lists(critical_amount, min_size=2, max_size=10))
     referral = data.draw(st.booleans())
+    tilted = identity in CRITICAL_TILT[region] and (referral or region != "赣州")  # 赣州 四(八)
     ytd = total = 0
     for x in amounts:
-        total += engine.critical(_text(identity), region, x, ytd, on=on, referral=referral).fen
+        pay = engine.critical(_text(identity), region, x, ytd, on=on, referral=referral).fen
+        assert 0 <= pay <= x
+        if not tilted and ytd >= CAP_REACHED_BY:
+            assert pay == 0  # the cap was reached before this claim
+        total += pay
         ytd += x
-    tilted = identity in CRITICAL_TILT[region] and (referral or region != "赣州")  # 赣州 四(八)
     if not tilted:
         assert total <= CRITICAL_CAP
+        if ytd >= CAP_REACHED_BY:
+            assert total == CRITICAL_CAP
     assert total <= ytd
 
 
@@ -240,8 +256,10 @@ def test_tilt_year_within_its_cap(engine, data):
     referral = data.draw(st.booleans())
     ytd_remaining = ytd_tilt = 0
     for x in remaining:
-        r = engine.tilt(_text(identity), "赣州", x, ytd_remaining, ytd_tilt, on=on, referral=referral)
-        assert 0 <= r.fen <= x
+        beyond = data.draw(st.integers(min_value=0, max_value=x))  # the part beyond the 医疗救助 cap
+        r = engine.tilt(_text(identity), "赣州", x, ytd_remaining, ytd_tilt, on=on, referral=referral,
+                        beyond_cap=beyond)
+        assert 0 <= r.fen <= beyond  # 二(三)3(4): only costs beyond the assistance cap, at 75%
         ytd_tilt += r.fen
         ytd_remaining += x
     assert ytd_tilt <= TILT_CAP_赣州
@@ -254,7 +272,7 @@ def test_tilt_never_decreases_as_remaining_grows(engine, data):
     identity = data.draw(st.sampled_from(_identities("赣州", on) + (ORDINARY,)))
     a, b = sorted((data.draw(fen), data.draw(fen)))
     ytd_remaining, ytd_tilt = data.draw(fen), data.draw(small_fen)
-    pay = [engine.tilt(_text(identity), "赣州", x, ytd_remaining, ytd_tilt, on=on).fen for x in (a, b)]
+    pay = [engine.tilt(_text(identity), "赣州", x, ytd_remaining, ytd_tilt, on=on, beyond_cap=x).fen for x in (a, b)]
     assert pay[0] <= pay[1]
 
 
@@ -294,7 +312,8 @@ def test_multi_identity_is_the_max_of_singles(engine, data):
                                                     in_province=in_province),
     }
     if region == "赣州":
-        calls["tilt"] = lambda who: engine.tilt(who, region, amount, ytd_amount, ytd_assist, on=on, referral=referral)
+        calls["tilt"] = lambda who: engine.tilt(who, region, amount, ytd_amount, ytd_assist, on=on, referral=referral,
+                                                beyond_cap=amount)
     for name, call in calls.items():
         singles = {i: call(i).fen for i in ids}
         multi = call(text)

@@ -18,8 +18,21 @@ R = "阳城"
 ON = date(2022, 6, 30)
 
 
+# 四、五: 返贫致贫人口 shares a yearly 医疗救助 limit the document does not state: a required local
+# setting. This round test figure keeps it out of the way of every amount below unless a test sets its own.
+RETURNED_CAP = ("assistance_cap", 2022, "1000000")
+
+
 def engine(*rows) -> Engine:
-    """An engine whose settings are exactly ``rows`` = (key, year, value in yuan or a rate)."""
+    """An engine whose settings are ``rows`` = (key, year, value in yuan or a rate), plus RETURNED_CAP
+    unless ``rows`` give an assistance_cap for 2022."""
+    if not any(k == "assistance_cap" and y == 2022 for k, y, _v in rows):
+        rows = (*rows, RETURNED_CAP)
+    return engine_with(*((R, k, y, v) for k, y, v in rows))
+
+
+def bare_engine(*rows) -> Engine:
+    """Settings exactly ``rows`` (no 返贫致贫 cap)."""
     return engine_with(*((R, k, y, v) for k, y, v in rows))
 
 
@@ -290,3 +303,44 @@ def test_特困_and_低保_takes_特困_for_assistance():
     # 100% > 70%; never added.
     r = engine().assistance("低保、特困", R, yuan(10000), on=ON)
     assert (r.fen, r.identity) == (yuan(10000), "特困人员")
+
+
+# ---------------------------------------------------------- 四、五: 返贫致贫人口's yearly cap is a local setting
+def test_4_5_returned_to_poverty_cap_is_a_required_setting():
+    # 五 "门诊和住院救助共用年度救助限额"; the document states 6万 only for 低保对象 (四): for 返贫致贫人口
+    # the cap is a required setting, never "no limit".
+    with pytest.raises(SettingMissing, match="assistance_cap"):
+        bare_engine().assistance("返贫致贫人口", R, yuan(10000), kind="门诊慢特病", on=ON)
+    # 低保对象's 60,000 comes from the document itself: no setting needed. 10,000 × 70% = 7,000
+    assert bare_engine().assistance("低保对象", R, yuan(10000), on=ON).fen == yuan(7000)
+
+
+def test_4_5_returned_to_poverty_cap_binds():
+    e = engine(("assistance_cap", 2022, "20000"))
+    # 门诊慢特病 30%: 100,000 × 30% = 30,000 > cap 20,000 → 20,000
+    assert e.assistance("返贫致贫人口", R, yuan(100000), kind="门诊慢特病", on=ON).fen == yuan(20000)
+    # 15,000 already paid this year: 10,000 × 30% = 3,000 > 5,000 left? no → 3,000; 30,000 × 30% = 9,000 → 5,000 left
+    assert e.assistance("返贫致贫人口", R, yuan(10000), ytd_assist=yuan(15000), kind="门诊慢特病", on=ON).fen == yuan(3000)
+    assert e.assistance("返贫致贫人口", R, yuan(30000), ytd_assist=yuan(15000), kind="门诊慢特病", on=ON).fen == yuan(5000)
+
+
+def test_4_tekun_has_no_cap():
+    # 四 "特困人员目录内个人自付住院医疗费用由医疗救助给予保障": full, no limit (the policy file's reading):
+    # 500,000 × 100% = 500,000 with nothing set
+    assert bare_engine().assistance("特困人员", R, yuan(500000), on=ON).fen == yuan(500000)
+
+
+@pytest.mark.parametrize("who", ["重度残疾人", "重度残疾", "优抚对象", "重点优抚对象"])
+def test_1_disabled_and_entitled_groups_are_accepted(who):
+    # 一 "确保……低保、五保、重度残疾、优抚等重点人群全部纳入医疗保障范围": known identities (not rejected),
+    # with what the document gives them: enrolment only — no subsidy, no 大病 tilt, no 医疗救助.
+    e = engine(("critical_deductible", 2022, "10000"), ("critical_rate", 2022, "60%"), ("critical_cap", 2022, "300000"))
+    assert e.subsidy(who, R, 2022).fen == 0
+    assert e.assistance(who, R, yuan(10000), on=ON).fen == 0
+    # 大病 as an ordinary insured person: (50,000 − 10,000) × 60% = 24,000
+    assert e.critical(who, R, yuan(50000), on=ON).fen == yuan(24000)
+
+
+def test_1_disabled_who_is_also_dibao_gets_the_dibao_benefit():
+    # several identities → the highest: 低保 70% of 10,000 = 7,000
+    assert engine().assistance("重度残疾人、低保", R, yuan(10000), on=ON).fen == yuan(7000)

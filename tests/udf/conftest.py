@@ -17,9 +17,17 @@ from processor.settings import load_settings
 # 赣州: 上年度(2021) 人均可支配收入 30,000 → 2022 大病起付线 15,000 (50%), 倾斜起付线 7,500, 低保边缘救助起付 3,000 (10%),
 #       倾斜救助起点 30,000 (100%); 全省农村收入 20,000 → 返贫监测线 10,000 (50%), 致贫监测线 20,000 (100%).
 # 龙岩: 2022 收入 40,000 → 2023 第四类救助起付 4,000 (10%); 救助限额 60,000 (≥ 40,000, 二(四)3).
-# 西秀 / 阳城: the 大病 ordinary terms the documents leave to the bureau.
+# 西秀 / 阳城: the 大病 ordinary terms the documents leave to the bureau; 阳城 返贫致贫人口's shared yearly
+# 医疗救助 cap (四、五: not stated in the document) 100,000.
 SETTINGS = """
 example = false
+
+[[setting]]
+region = "阳城"
+key = "assistance_cap"
+year = 2022
+value = "100000"
+source = "测试数字"
 
 [[setting]]
 region = "赣州"

@@ -44,7 +44,7 @@ def _build(path):
         ws[f"H{i}"] = f'=ASSIST(A{i},B{i},"赣州",C{i},D{i},"住院","2022-06-30")'
         ws[f"I{i}"] = f'=CRITICAL(A{i},E{i},"赣州市",,F{i})'
         ws[f"J{i}"] = f'=SUBSIDY(A{i},"赣州",2022)'
-        ws[f"K{i}"] = f'=TILT(A{i},G{i},"赣州",,,F{i},"是")'
+        ws[f"K{i}"] = f'=TILT(A{i},G{i},"赣州",,,F{i},"是",G{i})'  # all of it beyond the 医疗救助 cap
         ws[f"L{i}"] = f'=IDENTITY(A{i},"赣州",F{i})'
         ws[f"M{i}"] = f'=MONITOR(A{i},B{i},"赣州",C{i},F{i})'
         ws[f"N{i}"] = f"=H{i}+I{i}"
@@ -87,7 +87,7 @@ def test_ledger_evaluates_to_the_engines_numbers(ledger, plugin, eng):
         a = eng.assistance(cat, "赣州", _fen(selfpay), _fen(ytd), _fen(ytd_assist), "住院", on)
         c = eng.critical(cat, "赣州", _fen(big), 0, on)
         s = eng.subsidy(cat, "赣州", 2022)
-        t = eng.tilt(cat, "赣州", _fen(remaining), 0, 0, on, True)
+        t = eng.tilt(cat, "赣州", _fen(remaining), 0, 0, on, True, _fen(remaining))
         expected = {"H": a.fen, "I": c.fen, "J": s.fen, "K": t.fen}
         for col, fen in expected.items():
             got = xc.evaluate(f"{SHEET}!{col}{i}")

@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 import processor.book
 import udf
 import udf.functions
+import udf.inputs
 from udf import (ASSIST, ASSIST_EXPLAIN, CRITICAL, CRITICAL_EXPLAIN, IDENTITY, MONITOR, SUBSIDY, SUBSIDY_EXPLAIN,
                  TILT, TILT_EXPLAIN)
 
@@ -115,8 +116,14 @@ class TestAgainstTheDocuments:
 
     def test_tilt(self, settings_file):
         # 37号 二(三)3(4): 75% above 100% × 30,000, 50,000 a year
-        assert TILT("低保", 50000.0, "赣州", None, None, D) == 15000.0
-        assert TILT("低保", 50000.0, "赣州", None, 40000.0, D) == 10000.0
+        # 二(三)3(4): line 30,000; all 50,000 beyond the 医疗救助 cap → (50,000 − 30,000) × 75% = 15,000
+        assert TILT("低保", 50000.0, "赣州", None, None, D, None, 50000.0) == 15000.0
+        assert TILT("低保", 50000.0, "赣州", None, 40000.0, D, None, 50000.0) == 10000.0  # cap 50,000: 10,000 left
+        # only 8,000 beyond the cap: 8,000 × 75% = 6,000; none beyond it (cap not used up) → 0
+        assert TILT("低保", 50000.0, "赣州", None, None, D, None, 8000.0) == 6000.0
+        assert TILT("低保", 50000.0, "赣州", None, None, D, None, 0.0) == 0.0
+        # left empty in 赣州: a message, never a guess
+        assert str(TILT("低保", 50000.0, "赣州", None, None, D)).startswith("#")
         assert TILT("低保", 50000.0, "龙岩市", None, None, D_LY) == "依申请"  # 14号 二(五)
 
     def test_monitor(self, settings_file):
@@ -158,8 +165,8 @@ CASES = [
      "critical", ("", "西秀", 2000000, 500000, date(2022, 6, 30))),
     (SUBSIDY, ("低保", "阳城", 2022.0), "subsidy", ("低保对象", "阳城", 2022)),
     (SUBSIDY, ("第三类", "龙岩", "2023年"), "subsidy", ("低保", "龙岩", 2023)),
-    (TILT, ("低保", 45678.9, "赣州", 1000.0, None, D),
-     "tilt", ("低保", "赣州", 4567890, 100000, 0, date(2022, 6, 30))),
+    (TILT, ("低保", 45678.9, "赣州", 1000.0, None, D, None, 45678.9),
+     "tilt", ("低保", "赣州", 4567890, 100000, 0, date(2022, 6, 30), True, 4567890)),
 ]
 
 
@@ -179,6 +186,20 @@ def test_amounts_are_float_yuan_to_the_fen(settings_file):
 
 
 # ============================================================================ input forms
+@pytest.fixture
+def today(monkeypatch):
+    """Pin the day an empty date or year cell stands for: udf.inputs calls ``date.today()``; its ``date`` is
+    replaced by a subclass whose today() is the pinned day (2022-06-30 unless the test sets another)."""
+    def pin(day: date) -> None:
+        class Pinned(date):
+            @classmethod
+            def today(cls):
+                return day
+        monkeypatch.setattr(udf.inputs, "date", Pinned)
+    pin(date(2022, 6, 30))
+    return pin
+
+
 class TestExcelInputs:
     def test_dates(self, settings_file):
         forms = [44742.0, 44742, "2022-06-30", "2022/6/30", "2022.06.30", "2022年6月30日", "20220630",
@@ -190,10 +211,27 @@ class TestExcelInputs:
         assert ASSIST("低保", 100.0, "赣州", None, None, "住院", 44562.0) == 75.0
         assert_message(ASSIST("低保", 100.0, "赣州", None, None, "住院", 44561.0), "2021-12-31")
 
-    def test_empty_date_is_today(self, settings_file):
-        # 37号 has no end date, so today is always inside it
+    def test_empty_date_is_today(self, settings_file, today):
+        # An empty date cell stands for the day of the calculation (udf.inputs: date.today(), pinned here by
+        # the ``today`` fixture, so the test does not depend on the day it runs).
+        # 赣市医保字〔2021〕37号 二(三)3(1)②: 低保 75% from 2022-01-01 (十一): 100 × 75% = 75
+        today(date(2022, 1, 1))
         assert ASSIST("低保", 100.0, "赣州", None, None, "住院", None) == 75.0
+        assert ASSIST("低保", 100.0, "赣州", None, None, "住院", "") == 75.0
         assert IDENTITY("低保", "赣州") == "低保对象"
+        # the day before, the document is not in force yet: the message names that day (so the empty
+        # cell really was read as "today", not as some fixed date)
+        today(date(2021, 12, 31))
+        assert_message(ASSIST("低保", 100.0, "赣州", None, None, "住院", None), "2021-12-31")
+        assert_message(IDENTITY("低保", "赣州"), "2021-12-31")
+
+    def test_empty_year_is_this_year(self, settings_file, today):
+        # 阳医保发〔2022〕2号 一: 低保 80% of the contribution, at least 280. 2022: 晋医保发〔2021〕14号 320 ×
+        # 80% = 256 < 280 → 280. 2023 needs the local individual_contribution, absent from these settings.
+        today(date(2022, 12, 31))
+        assert SUBSIDY("低保", "阳城") == SUBSIDY("低保", "阳城", None) == 280.0
+        today(date(2023, 1, 1))
+        assert_message(SUBSIDY("低保", "阳城"), "2023", "individual_contribution")
 
     def test_years(self, settings_file):
         for y in (2022.0, 2022, "2022", "2022年", "2022年度", " 2022 ", "２０２２年"):
@@ -273,7 +311,7 @@ class TestBadInputs:
 
     def test_ytd_beyond_cap(self, settings_file):
         assert_message(ASSIST("低保", 100.0, "赣州", None, 60000.0, "住院", D), "超过年度限额", "50,000.00")
-        assert_message(TILT("低保", 50000.0, "赣州", None, 50000.01, D), "超过年度限额")
+        assert_message(TILT("低保", 50000.0, "赣州", None, 50000.01, D, None, 50000.0), "超过年度限额")
 
     @pytest.mark.parametrize("when", ["2019-01-01", 43466.0, "2021-06-30"])
     def test_date_outside_any_policy(self, settings_file, when):
@@ -334,6 +372,8 @@ class TestBadInputs:
 
 
 # ---------------------------------------------------------------------------- no input raises or hides
+# ``today`` (below): an empty or odd date cell falls back to date.today(); it is pinned so that what these
+# tests exercise does not change with the day they run.
 ODD = [None, "", " ", 0.0, -1.0, 1.5, 1e300, float("nan"), float("-inf"), True, False, "abc", "#N/A", "#DIV/0!",
        "１２３", "2022-06-30", 44742.0, datetime(2022, 6, 30), [[1.0, 2.0]], "低保", "赣州", "是", "²", "٣"]
 GOOD = {
@@ -343,8 +383,8 @@ GOOD = {
     CRITICAL_EXPLAIN: ("低保", 100000.0, "赣州", 0.0, D, "是"),
     SUBSIDY: ("低保", "阳城", 2022.0),
     SUBSIDY_EXPLAIN: ("低保", "阳城", 2022.0),
-    TILT: ("低保", 50000.0, "赣州", 0.0, 0.0, D, "是"),
-    TILT_EXPLAIN: ("低保", 50000.0, "赣州", 0.0, 0.0, D, "是"),
+    TILT: ("低保", 50000.0, "赣州", 0.0, 0.0, D, "是", 50000.0),
+    TILT_EXPLAIN: ("低保", 50000.0, "赣州", 0.0, 0.0, D, "是", 50000.0),
     MONITOR: ("脱贫户", 12000.0, "赣州", 0.0, D),
     IDENTITY: ("低保", "赣州", D),
 }
@@ -362,7 +402,7 @@ def _check_cell(value):
 
 
 @pytest.mark.parametrize("fn", list(GOOD), ids=lambda f: f.__name__)
-def test_any_value_in_any_argument(settings_file, fn):
+def test_any_value_in_any_argument(settings_file, today, fn):
     """Each argument replaced by each odd value: a number, an answer or a # message — never an exception."""
     good = GOOD[fn]
     _check_cell(fn(*good))
@@ -383,7 +423,7 @@ excel_value = st.one_of(
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(args=st.lists(excel_value, min_size=10, max_size=10))
-def test_random_excel_values_never_raise(settings_file, args):
+def test_random_excel_values_never_raise(settings_file, today, args):
     for fn, good in GOOD.items():
         _check_cell(fn(*args[: len(good)]))
 
@@ -417,14 +457,15 @@ class TestExplain:
         assert any("256.00" in line for line in lines)
 
     def test_tilt(self, settings_file):
-        self.check(TILT_EXPLAIN("低保", 50000.0, "赣州", None, None, D), "15000.00 元", "赣市医保字〔2021〕37号 二(三)3(4)")
+        self.check(TILT_EXPLAIN("低保", 50000.0, "赣州", None, None, D, None, 50000.0), "15000.00 元",
+                   "赣市医保字〔2021〕37号 二(三)3(4)")
         self.check(TILT_EXPLAIN("低保", 50000.0, "龙岩", None, None, D_LY), "依申请", "龙政办规〔2022〕14号 二(五)")
 
     def test_explain_agrees_with_the_amount(self, settings_file):
         for fn, ex, args in ((ASSIST, ASSIST_EXPLAIN, ("低保边缘", 5000.0, "赣州", 2000.0, None, "住院", D)),
                              (CRITICAL, CRITICAL_EXPLAIN, ("特困", 55555.55, "龙岩", 80000.0, D_LY)),
                              (SUBSIDY, SUBSIDY_EXPLAIN, ("第三类", "龙岩", 2023.0)),
-                             (TILT, TILT_EXPLAIN, ("低保", 45678.9, "赣州", 1000.0, None, D))):
+                             (TILT, TILT_EXPLAIN, ("低保", 45678.9, "赣州", 1000.0, None, D, None, 45678.9))):
             assert ex(*args)[-1] == f"结果：{fn(*args):.2f} 元"
 
 
