@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from . import identities as ids
 from .book import Citation
-from .errors import InputError
+from .errors import InputError, SettingMissing
 from .rules.assistance import assistance, assisted, beyond_cap, out_of_catalog_within_share
 from .rules.common import Ctx
 from .rules.critical import critical
@@ -110,15 +110,22 @@ def _settle_one(ctx: Ctx, identity: str, claim: Claim, state: YearState) -> Sett
     amount = claim.policy_cost - claim.basic_paid
     if amount < 0:
         raise InputError("政策范围内费用小于基本医保支付")
+    checks: list[tuple[str, str]] = []
     in_critical = claim.kind in CRITICAL_KINDS
+    crit: int | None = 0
     if in_critical:
-        r_crit = critical(ctx, identity, amount, state.critical_base, claim.referral)
-        _collect(r_crit, cites)
-        crit = r_crit.fen
-    else:
-        crit = 0
+        try:
+            r_crit = critical(ctx, identity, amount, state.critical_base, claim.referral)
+            _collect(r_crit, cites)
+            crit = r_crit.fen
+        except SettingMissing as err:
+            if claim.critical_paid is None:
+                raise
+            # the export says what 大病保险 paid: the ledger goes on with it, unchecked, and says why
+            crit = None
+            checks.append(("大病保险", f"无法按政策核对（采用导出金额）：{err.message}"))
     if claim.critical_paid is not None:
-        if claim.critical_paid != crit:
+        if crit is not None and claim.critical_paid != crit:
             notes.append(f"大病保险：导出 {format_yuan(claim.critical_paid)}，按政策应为 {format_yuan(crit)}")
         crit_used = claim.critical_paid
     else:
@@ -128,7 +135,6 @@ def _settle_one(ctx: Ctx, identity: str, claim: Claim, state: YearState) -> Sett
         raise InputError("大病保险支付大于政策范围内费用扣除基本医保后的余额")
     kinds = ctx.view.get("assistance.kinds")
     in_assistance = kinds is not None and claim.kind in kinds.value
-    checks: list[tuple[str, str]] = []
     base = _assist_base(ctx, claim, selfpay, in_assistance, checks, cites)
     counts = in_assistance and assisted(ctx, identity, claim.kind, claim.referral)
     assist = 0

@@ -12,7 +12,7 @@ from typing import Callable
 from .. import identities as ids
 from ..book import Region
 from ..chain import Settlement, YearState, reverse, settle
-from ..errors import InputError, PolicyNotInForce
+from ..errors import InputError, PolicyNotInForce, SettingMissing
 from ..io.reader import ExportTable
 from ..money import format_yuan
 from ..rules.common import Ctx
@@ -122,7 +122,7 @@ def compute(table: ExportTable, region: Region, settings: Settings, previous: Pr
                 result = settle(ctx, identities, claim, state)
                 paid[sid] = (claim.person, claim.settled_on.year, result.delta, result, row.source_row)
                 amounts[sid] = (claim.total_cost, claim.policy_cost, claim.basic_paid)
-        except (InputError, PolicyNotInForce) as err:
+        except (InputError, PolicyNotInForce, SettingMissing) as err:
             rejected.append(Rejected(row.source_row, sid, row.name, err.message))
             continue
         state = state.plus(result.delta)
