@@ -92,6 +92,7 @@ def test_the_limit_is_one_gib():
     assert safety.MAX_UNCOMPRESSED_BYTES == GIB
 
 
+@pytest.mark.slow
 def test_declared_one_byte_over_the_limit_is_refused(tmp_path, just_under, no_calamine):
     # the same file plus a 2-byte member: 1 GiB − 1 + 2 = 1 GiB + 1
     path = tmp_path / "just_over.xlsx"
@@ -103,6 +104,7 @@ def test_declared_one_byte_over_the_limit_is_refused(tmp_path, just_under, no_ca
         read_export(path)
 
 
+@pytest.mark.slow
 def test_declared_one_byte_under_the_limit_is_read(just_under):
     assert check_xlsx(just_under) == set()
     table = read_export(just_under)  # calamine reads the sheet; the padding is never looked at

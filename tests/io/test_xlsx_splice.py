@@ -279,6 +279,7 @@ def test_calamine_reads_the_result(written):
     assert rows[6][C["监测提示"]] == ""  # a formula cell carries no cached value
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not lo_util.available(), reason="LibreOffice (soffice) not installed")
 def test_libreoffice_recalculates_totals(written, tmp_path):
     converted = lo_util.recalculate(written, tmp_path / "lo")

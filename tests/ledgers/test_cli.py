@@ -239,6 +239,7 @@ def test_xixiu_title_is_table_three(filled):
 
 
 # ----------------------------------------------------------------------------------- 2. LibreOffice
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed")
 def test_libreoffice_opens_and_recalculates_totals(filled, tmp_path):
     rc, out, _, path = filled["赣州"]      # 赣州: every fund column has amounts, 倾斜救助 too
@@ -302,6 +303,7 @@ def udf_plugin(monkeypatch):
 
 
 # every formula cell for 赣州 (the only region with 倾斜救助 formulas), every 10th elsewhere
+@pytest.mark.slow
 @pytest.mark.parametrize("region,step", [("赣州", 1), ("阳城", 10), ("龙岩", 10), ("西秀", 10)])
 def test_formulas_evaluate_to_the_values_of_a_normal_run(filled, tmp_path, udf_plugin, region, step):
     from pycel import ExcelCompiler
