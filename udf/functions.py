@@ -26,7 +26,7 @@ from processor.engine import Engine
 from processor.errors import YibaoError
 from processor.io.ids import doc_type_of, normalise_document
 from processor.money import fen_to_yuan
-from processor.settings import load_settings
+from processor.settings import load_settings, parse_settings
 
 from . import inputs as arg
 
@@ -65,8 +65,34 @@ def _search_settings() -> Path | None:
     return p if p.exists() else None
 
 
+_SETTINGS_TEXT: dict[str, str | None] = {"text": None}
+
+
+def use_settings_text(text: str | None) -> None:
+    """Settings given as TOML text instead of a file — for xlwings Lite, where the workbook's Python
+    has no file system: ``main.py`` calls ``udf.use_settings_text('''[[setting]] …''')``. ``None``
+    goes back to the file search."""
+    _SETTINGS_TEXT["text"] = text
+    reload_settings()
+
+
 def engine() -> Engine:
-    """The engine, with the policy book loaded once; reloaded only when the settings file changes."""
+    """The engine, with the policy book loaded once; reloaded only when the settings file changes.
+
+    Settings come from, first, text given with :func:`use_settings_text` or the environment variable
+    ``YIBAO_SETTINGS_TOML`` (xlwings Lite's environment variables; a one-line value may write line
+    breaks as \\n), then the file search described in the module docstring."""
+    text = _SETTINGS_TEXT["text"] or os.environ.get("YIBAO_SETTINGS_TOML")
+    if text:
+        if "\n" not in text:
+            text = text.replace("\\n", "\n")
+        key = ("text", text)
+        eng = _engines.get(key)
+        if eng is None:
+            _engines.clear()
+            eng = Engine(settings=parse_settings(text, "设置文本（YIBAO_SETTINGS_TOML）"))
+            _engines[key] = eng
+        return eng
     path = _settings_path()
     # a named file that is missing gets its own key, so load_settings reports it on every call instead of
     # a cached settings-less engine being reused silently
