@@ -62,8 +62,9 @@ class Outcome:
 
 
 def compute(table: ExportTable, region: Region, settings: Settings, previous: PreviousLedger | None = None,
-            progress: Callable[[int, int], None] | None = None, consume: bool = False) -> Outcome:
-    """``consume``: empty ``table.rows`` while reading them (the batch does not need them again)."""
+            progress: Callable[[int, int], None] | None = None, consume: bool = False, workers: int = 1) -> Outcome:
+    """``consume``: empty ``table.rows`` while reading them (the batch does not need them again).
+    ``workers`` > 1: settle the claims in that many processes, partitioned by person (a large month)."""
     previous = previous or PreviousLedger()
     has_kind = "kind" in table.mapping.values()
     rejected: list[Rejected] = []
@@ -81,13 +82,32 @@ def compute(table: ExportTable, region: Region, settings: Settings, previous: Pr
         table.rows = []
 
     accepted.sort(key=lambda r: (r.claim.settled_on, r.source_row))
+    views: dict = {}
+    if workers > 1 and len(accepted) >= PARALLEL_MIN_ROWS:
+        lines, settled_rejects, states = _settle_in_parallel(accepted, region, settings, previous, workers, progress)
+        for on in sorted({row.claim.settled_on for row in accepted}):  # the views the serial loop makes
+            try:
+                _ctx(views, region, on, settings)
+            except PolicyNotInForce:
+                pass
+    else:
+        lines, settled_rejects, states = _settle_rows(accepted, region, settings, previous, views, progress)
+    rejected.extend(settled_rejects)
+    rejected.sort(key=lambda r: r.source_row)
+    return Outcome(lines, rejected, list(table.skipped), states, views)
+
+
+def _settle_rows(accepted: list[ClaimRow], region: Region, settings: Settings, previous: PreviousLedger,
+                 views: dict, progress=None) -> tuple[list[Line], list[Rejected], dict]:
+    """The claims in settlement order through the chain, each person's year carried; duplicates and
+    reversals by 结算ID. Returns (lines, rejected, year states)."""
     states: dict[tuple[str, int], YearState] = dict(previous.year_state)
     paid: dict[str, tuple[str, int, YearState, Settlement | None, int]] = {
         sid: (*v, 0) for sid, v in previous.settled.items()}
     reversed_ids: set[str] = set(previous.reversed)
     amounts: dict[str, tuple[int | None, int, int]] = dict(previous.amounts)
     lines: list[Line] = []
-    views: dict = {}
+    rejected: list[Rejected] = []
     total = len(accepted)
     for n, row in enumerate(accepted, 1):
         if progress and (n % 2000 == 0 or n == total):
@@ -128,8 +148,80 @@ def compute(table: ExportTable, region: Region, settings: Settings, previous: Pr
         state = state.plus(result.delta)
         states[key] = state
         lines.append(Line(row, result, state))
-    rejected.sort(key=lambda r: r.source_row)
-    return Outcome(lines, rejected, list(table.skipped), states, views)
+    return lines, rejected, states
+
+
+# ----------------------------------------------------------------------------- all cores
+PARALLEL_MIN_ROWS = 20_000  # below this a second process costs more than it saves
+_JOB: dict = {}
+
+
+def partitions(accepted: list[ClaimRow], previous: PreviousLedger, parts: int) -> list[list[int]]:
+    """Indices of ``accepted`` in ``parts`` groups that can be settled apart: every person's claims in one
+    group, and persons that share a 结算ID (a duplicate or a reversal across two ID numbers, also with
+    last month's ledger) in the same group — everything the serial loop carries from row to row is keyed
+    by person or by 结算ID. Each group keeps the settlement order; groups are balanced by row count."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    owner = {sid: v[0] for sid, v in previous.settled.items()}
+    for row in accepted:
+        person, sid = row.claim.person, row.claim.settlement_id
+        first = owner.setdefault(sid, person)
+        if first != person:
+            a, b = find(first), find(person)
+            if a != b:
+                parent[a] = b
+    groups: dict[str, list[int]] = {}
+    for i, row in enumerate(accepted):
+        groups.setdefault(find(row.claim.person), []).append(i)
+    bins: list[list[int]] = [[] for _ in range(max(1, parts))]
+    for members in sorted(groups.values(), key=len, reverse=True):  # largest first into the lightest bin
+        min(bins, key=len).extend(members)
+    return [sorted(b) for b in bins if b]
+
+
+def _settle_part(indices: list[int]):
+    accepted, region, settings, previous = _JOB["args"]
+    rows = [accepted[i] for i in indices]
+    lines, rejected, states = _settle_rows(rows, region, settings, previous, {})
+    position = {id(r): i for i, r in zip(indices, rows)}
+    persons = {r.claim.person for r in rows}
+    return ([(position[id(ln.row)], ln.result, ln.state_after) for ln in lines], rejected,
+            {k: v for k, v in states.items() if k[0] in persons})
+
+
+def _settle_in_parallel(accepted, region, settings, previous, workers: int, progress):
+    """The serial loop per partition (see :func:`partitions`) in ``workers`` processes; the result is
+    the serial run's, row for row (tests/ledgers/test_partitions.py proves it on random years)."""
+    import multiprocessing
+    parts = partitions(accepted, previous, workers * 4)
+    _JOB["args"] = (accepted, region, settings, previous)
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            done = 0
+            results = []
+            for part, result in zip(parts, pool.imap(_settle_part, parts)):
+                results.append(result)
+                done += len(part)
+                if progress:
+                    progress(done, len(accepted))
+    finally:
+        _JOB.clear()
+    settled: list = []
+    rejected: list[Rejected] = []
+    states = dict(previous.year_state)
+    for lines, rejects, part_states in results:
+        settled.extend(lines)
+        rejected.extend(rejects)
+        states.update(part_states)
+    settled.sort(key=lambda t: t[0])
+    return [Line(accepted[i], res, st) for i, res, st in settled], rejected, states
 
 
 def _ctx(views: dict, region: Region, on, settings: Settings) -> Ctx:
