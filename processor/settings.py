@@ -99,10 +99,11 @@ class Settings:
 
 
 def parse_settings(text: str, path: str | None = None, known_regions=None) -> Settings:
+    text = text.removeprefix("\ufeff")  # Notepad saves UTF-8 with a BOM; TOML does not allow one
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        raise InputError(f"设置文件格式错误：{e}") from None
+        raise InputError(f"设置文件格式错误：{_toml_message(e)}（请检查该行的写法，如 键 = \"值\"，文字要加英文引号）") from None
     example = bool(raw.get("example", False))
     values: dict[tuple[str, str, int], SettingValue] = {}
     for i, s in enumerate(raw.get("setting", []), 1):
@@ -134,6 +135,25 @@ def parse_settings(text: str, path: str | None = None, known_regions=None) -> Se
             raise InputError(f"{where}：{region} {year}年 {key} 重复")
         values[(region, key, year)] = SettingValue(region, key, year, value, str(s["source"]).strip(), example)
     return Settings(values, path, example)
+
+
+_TOML_WORDS = [("Invalid value", "取值无效"), ("Invalid statement", "语句无效"), ("Expected '=' after a key in a key/value pair", "键后面缺少 ="),
+               ("Cannot overwrite a value", "重复的键"), ("Invalid initial character for a key part", "键的开头字符无效"),
+               ("Unterminated string", "字符串缺少结束引号"), ("Illegal character", "非法字符"), ("Cannot declare", "重复声明的表"),
+               ("Expected newline or end of document after a statement", "一行只能写一项")]
+
+
+def _toml_message(e: Exception) -> str:
+    """tomllib's English message in Chinese: "Invalid value (at line 3, column 9)" → "第3行第9列：取值无效"."""
+    import re
+    text = str(e)
+    m = re.search(r"\(at line (\d+), column (\d+)\)", text)
+    where = f"第{m.group(1)}行第{m.group(2)}列：" if m else ""
+    what = re.sub(r"\s*\(at (?:line \d+, column \d+|end of document)\)", "", text)
+    for en, zh in _TOML_WORDS:
+        if what.startswith(en):
+            return where + zh
+    return where + "写法无效"
 
 
 def load_settings(path: str | os.PathLike | None, known_regions=None) -> Settings:

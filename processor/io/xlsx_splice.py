@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import errno
+import itertools
 import math
 import numbers
 import operator
@@ -68,11 +69,28 @@ class Formula(str):
 
 @dataclass
 class SheetFill:
-    """Rows for one sheet. ``rows`` may be any iterable (a generator is streamed via a temp file)."""
+    """Rows for one sheet. ``rows`` may be any iterable (a generator is streamed via a temp file).
+
+    ``fit`` — column (1-based) → ``(cap, summed)``: the column is widened (never narrowed below the
+    template's width) to fit the widest value written into it, at most ``cap`` units; ``summed``
+    columns also fit the sum of their numbers (the totals row shows it). Widths are Excel units: a
+    CJK character counts 2, a number its ``#,##0.00`` text, plus a margin of 2.
+    ``col_breaks`` — given the final widths (column → units, every column of the sheet), the columns
+    after which a new page starts when printed (written as ``<colBreaks>``).
+    ``page_header`` — the printed page header (Excel header codes, e.g. ``&C&B标题``) of every page but
+    the first, which shows the sheet's own title rows; the footer stays the template's on all pages.
+    ``wrap`` — column → the width its text wraps at: a row whose text needs several lines there gets
+    that height (neither Excel nor LibreOffice sizes rows of a file on opening it; wrapped lines
+    would overlap the next row).
+    """
 
     rows: Iterable[Sequence[object]]
     prototype_row: int
     totals_row: int | None = None
+    fit: dict[int, tuple[float, bool]] | None = None
+    col_breaks: Callable[[dict[int, float]], list[int]] | None = None
+    page_header: str | None = None
+    wrap: dict[int, float] | None = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -627,6 +645,68 @@ def _getter(indexes: list[int]) -> Callable[[Sequence[object]], tuple]:
     return operator.itemgetter(*indexes)
 
 
+class _Measure:
+    """Widest display text per fitted column, fed chunks of value rows (C-level passes per column)."""
+
+    def __init__(self, fit: dict[int, tuple[float, bool]]):
+        self.fit = fit
+        self.cols = sorted(fit)
+        self.text = dict.fromkeys(self.cols, 0)      # widest text, in units
+        self.hi = dict.fromkeys(self.cols, 0.0)      # largest number
+        self.lo = dict.fromkeys(self.cols, 0.0)      # smallest number
+        # the running sum of a summed column's numbers: only to size the column for its total
+        # (a display width, not an amount; the total itself is the sheet's own formula)
+        self.sum = dict.fromkeys(self.cols, 0.0)
+        self.dates: set[int] = set()
+        self.fractional: set[int] = set()  # columns with non-integer numbers (#,##0.00)
+
+    def feed(self, chunk: list[Sequence[object]]) -> None:
+        if not chunk:
+            return
+        columns = list(itertools.zip_longest(*chunk))
+        for c in self.cols:
+            if c > len(columns):
+                continue
+            col = columns[c - 1]
+            strs = [v for v in col if type(v) is str]
+            if strs:
+                # UTF-8 bytes + characters: an ASCII character 1+1, a CJK character 3+1 → halved 1 and 2
+                w = max(map(operator.add, map(len, map(str.encode, strs)), map(len, strs))) // 2
+                if w > self.text[c]:
+                    self.text[c] = w
+            nums = [v for v in col if type(v) in _NUMBER_TYPES]
+            if nums:
+                hi, lo = max(nums), min(nums)
+                if hi > self.hi[c]:
+                    self.hi[c] = float(hi)
+                if lo < self.lo[c]:
+                    self.lo[c] = float(lo)
+                if self.fit[c][1]:
+                    self.sum[c] += math.fsum(map(abs, nums))
+                if c not in self.fractional and any(type(v) is not int for v in nums):
+                    self.fractional.add(c)
+            if c not in self.dates and any(isinstance(v, _dt.date) for v in col):
+                self.dates.add(c)
+
+    def widths(self) -> dict[int, float]:
+        out = {}
+        for c in self.cols:
+            cap, summed = self.fit[c]
+            w = self.text[c]
+            for number in (self.hi[c], self.lo[c], self.sum[c] if summed else 0.0):
+                if number:
+                    w = max(w, len(f"{number:,.2f}") if c in self.fractional else len(str(int(number))))
+            if c in self.dates:
+                w = max(w, 10)
+            if w:
+                out[c] = min(w + 2, cap)
+        return out
+
+
+_NUMBER_TYPES = frozenset({int, float, Decimal})
+_LINE_PT = 14  # one line of 10 pt text
+
+
 class _RowRenderer:
     """Turns value rows into ``<row>`` XML, styles taken from the prototype row.
 
@@ -650,6 +730,7 @@ class _RowRenderer:
         self.values = values
         self.where = where
         self.plans: dict[tuple, Callable | None] = {}
+        self.wraps: list[tuple[int, int]] = []  # (0-based column, units of text per line)
         self.date_offset = values.epoch.toordinal()
         self.min_serial = 0 if values.date1904 else 61
 
@@ -755,14 +836,18 @@ class _RowRenderer:
 
         return render
 
-    def render(self, rows: Iterable[Sequence[object]], first: int, emit: Callable[[bytes], None]) -> int:
-        """Write all rows (row numbers from ``first``); returns how many."""
+    def render(self, rows: Iterable[Sequence[object]], first: int, emit: Callable[[bytes], None],
+               measure: _Measure | None = None) -> int:
+        """Write all rows (row numbers from ``first``); returns how many. ``measure`` sees every row."""
         plans = self.plans
         make_plan = self.plan
         slow_row = self.slow_row
         buf: list[str] = []
         append = buf.append
         r = first
+        if measure is not None:
+            rows = _measured(rows, measure)
+        wraps = self.wraps
         for values in rows:
             sig = tuple(map(type, values))
             try:
@@ -770,7 +855,20 @@ class _RowRenderer:
             except KeyError:
                 plan = plans[sig] = make_plan(sig)
             line = plan(values, r) if plan is not None else None
-            append(line if line is not None else slow_row(values, r))
+            if line is None:
+                line = slow_row(values, r)
+            if wraps:
+                lines = 1
+                n = len(values)
+                for i, per_line in wraps:
+                    v = values[i] if i < n else None
+                    if type(v) is str and len(v) > per_line // 2:
+                        k = -(-((len(v.encode()) + len(v)) // 2) // per_line)
+                        if k > lines:
+                            lines = k
+                if lines > 1:  # the first ">" closes the <row …> tag
+                    line = line.replace(">", f' ht="{lines * _LINE_PT + 2:g}" customHeight="1">', 1)
+            append(line)
             r += 1
             if len(buf) == _CHUNK_ROWS:
                 emit("".join(buf).encode("utf-8"))
@@ -778,6 +876,17 @@ class _RowRenderer:
         if buf:
             emit("".join(buf).encode("utf-8"))
         return r - first
+
+
+def _measured(rows: Iterable[Sequence[object]], measure: _Measure):
+    """``rows`` unchanged, each chunk of them shown to ``measure`` first."""
+    it = iter(rows)
+    while True:
+        chunk = list(itertools.islice(it, _CHUNK_ROWS))
+        if not chunk:
+            return
+        measure.feed(chunk)
+        yield from chunk
 
 
 def _brace_escape(text: str) -> str:
@@ -819,7 +928,18 @@ def write_workbook(
     check_output(out, force)
     if not out.parent.is_dir():
         raise FileError(f"输出目录不存在：{out.parent}")
+    return write_atomically(out, force, lambda fh: _write_zip(template, fh, sheets, cell_text, out.parent))
 
+
+def write_atomically(out: Path, force: bool, produce: Callable) -> Path:
+    """Write ``out`` through ``produce(fh)`` (a binary file object) with the guarantees of
+    :func:`write_workbook`: temp file beside ``out``, fsync, exclusive or forced rename, SIGTERM removes
+    the temp file, stale temps of killed runs cleaned. Small report workbooks built with openpyxl use
+    it as ``write_atomically(out, force, wb.save)``. Returns ``out``."""
+    out = Path(out)
+    check_output(out, force)
+    if not out.parent.is_dir():
+        raise FileError(f"输出目录不存在：{out.parent}")
     remove_stale_temps(out.parent)
     tmp = out.parent / f".{out.name}{_TMP_MARK}{os.getpid()}-{secrets.token_hex(4)}.tmp"
     try:
@@ -830,7 +950,7 @@ def write_workbook(
         with _TerminateRemoves(tmp, out) as guard:
             _set_mode(str(tmp), out)
             with os.fdopen(fd, "wb") as fh:
-                _write_zip(template, fh, sheets, cell_text, out.parent)
+                produce(fh)
                 fh.flush()
                 os.fsync(fh.fileno())
             guard.hold()
@@ -1130,6 +1250,75 @@ def _abandon(zf: zipfile.ZipFile) -> None:
         pass
 
 
+_COLS = re.compile(r"<cols>(.*?)</cols>|<cols/>", re.S)
+_COL = re.compile(r"<col\b([^>]*?)/>")
+_DEFAULT_WIDTH = 8.43
+
+
+def _set_widths(head: str, fitted: dict[int, float]) -> tuple[str, dict[int, float]]:
+    """Widen the ``<col>`` entries of ``head`` to ``fitted`` (never narrower than the template's);
+    returns the new head and every column's final width."""
+    m = _COLS.search(head)
+    entries: dict[int, dict[str, str]] = {}
+    if m and m.group(1):
+        for cm in _COL.finditer(m.group(1)):
+            attrs = dict(_ATTR.findall(cm.group(1)))
+            lo, hi = int(attrs.get("min", "1")), int(attrs.get("max", attrs.get("min", "1")))
+            for c in range(lo, min(hi, 16384) + 1):
+                if c > 1024 and c > max(fitted, default=0):  # a trailing "rest of the sheet" range
+                    break
+                entries[c] = dict(attrs)
+    for c, w in fitted.items():
+        attrs = entries.setdefault(c, {})
+        current = float(attrs.get("width", _DEFAULT_WIDTH))
+        if w > current:
+            attrs["width"] = f"{w:g}"
+            attrs["customWidth"] = "1"
+    widths = {c: float(a.get("width", _DEFAULT_WIDTH)) for c, a in entries.items()}
+    cols = "".join(
+        "<col" + "".join(f' {k}="{v}"' for k, v in {**a, "min": str(c), "max": str(c)}.items()) + "/>"
+        for c, a in sorted(entries.items()))
+    new = f"<cols>{cols}</cols>" if cols else ""
+    if m:
+        return head[:m.start()] + new + head[m.end():], widths
+    i = head.rfind("<sheetData")  # <cols> goes right before <sheetData>
+    return head[:i] + new + head[i:], widths
+
+
+_COL_BREAKS = re.compile(r"<colBreaks\b.*?</colBreaks>|<colBreaks\b[^>]*/>", re.S)
+# elements that follow <colBreaks> in a worksheet (CT_Worksheet order)
+_AFTER_COL_BREAKS = re.compile(r"<(?:customProperties|cellWatches|ignoredErrors|smartTags|drawing|legacyDrawing"
+                               r"|legacyDrawingHF|drawingHF|picture|oleObjects|controls|webPublishItems"
+                               r"|tableParts|extLst)\b|</worksheet>")
+
+
+def _set_col_breaks(tail: str, after: list[int]) -> str:
+    """Replace the sheet's manual column breaks with one after each column in ``after``."""
+    tail = _COL_BREAKS.sub("", tail)
+    if not after:
+        return tail
+    brks = "".join(f'<brk id="{c}" max="1048575" man="1"/>' for c in sorted(set(after)))
+    xml = f'<colBreaks count="{len(set(after))}" manualBreakCount="{len(set(after))}">{brks}</colBreaks>'
+    m = _AFTER_COL_BREAKS.search(tail)
+    return tail[:m.start()] + xml + tail[m.start():]
+
+
+_HEADER_FOOTER = re.compile(r"<headerFooter\b[^>]*?(?:/>|>(.*?)</headerFooter>)", re.S)
+_ODD_FOOTER = re.compile(r"<oddFooter>(.*?)</oddFooter>", re.S)
+
+
+def _set_page_header(tail: str, header: str) -> str:
+    m = _HEADER_FOOTER.search(tail)
+    if m is None:
+        return tail
+    footer = _ODD_FOOTER.search(m.group(1) or "")
+    odd_footer = footer.group(0) if footer else ""
+    first_footer = f"<firstFooter>{footer.group(1)}</firstFooter>" if footer else ""
+    xml = (f'<headerFooter differentFirst="1"><oddHeader>{_xml_escape(header)}</oddHeader>{odd_footer}'
+           f"{first_footer}</headerFooter>")
+    return tail[:m.start()] + xml + tail[m.end():]
+
+
 class _SheetPlan:
     """One edited sheet: header/tail text, the fill, and where the rows go."""
 
@@ -1144,6 +1333,7 @@ class _SheetPlan:
         self.spill = None          # temp file with rendered rows (iterables without len)
         self.spill_size = 0
         self.rows = None           # a sized sequence to render while writing
+        self.widths: dict[int, float] = {}
 
     def prepare(self) -> None:
         fill = self.fill
@@ -1159,14 +1349,23 @@ class _SheetPlan:
             raise ValueError("合计行必须在样式行之下")
         self.proto = proto
         self.renderer = _RowRenderer(proto, self.values, self.sheet.where)
+        if fill.wrap:
+            # a column of width w holds about w - 1 units of text per line; a CJK character counts 2
+            # units but prints 1.5–1.9 wide (LibreOffice / Excel): 1.15 × leaves a line to spare
+            # rather than let lines overlap
+            self.renderer.wraps = [(c - 1, max(int((w - 1) * 1.15), 2)) for c, w in sorted(fill.wrap.items())]
         rows = fill.rows
         try:
             n = len(rows)  # type: ignore[arg-type]
         except TypeError:
             n = None
+        measure = _Measure(fill.fit) if fill.fit else None
         if n is not None and n * max(self.renderer.ncols, 1) * 100 < _SPILL_LIMIT:
             self.rows = rows
             self.count = n
+            if measure is not None:  # a sized sequence: measured now, rendered after the head
+                for _ in _measured(rows, measure):
+                    pass
         else:
             self.spill = tempfile.TemporaryFile(dir=self.spill_dir, prefix=".xlsx-rows-")
 
@@ -1174,8 +1373,9 @@ class _SheetPlan:
                 self.spill.write(chunk)
                 self.spill_size += len(chunk)
 
-            self.count = self.renderer.render(rows, proto_r, emit)
+            self.count = self.renderer.render(rows, proto_r, emit, measure)
             self.spill.seek(0)
+        self.widths = measure.widths() if measure is not None else {}
         self.shift = _Shift(proto_r, max(self.count, 1) - 1)
         last_row = max([self.shift.row(x.r) for x in self.sheet.rows] + [proto_r + max(self.count, 1) - 1])
         if last_row > _MAX_ROWS:
@@ -1207,6 +1407,12 @@ class _SheetPlan:
 
         head = _DIMENSION.sub(fix_dim, sheet.head, count=1)
         tail = _TAIL_REFS.sub(lambda m: m.group(1) + _shift_sqref(m.group(2), shift) + m.group(3), sheet.tail)
+        if self.widths or self.fill.col_breaks is not None:
+            head, widths = _set_widths(head, self.widths)
+            if self.fill.col_breaks is not None:
+                tail = _set_col_breaks(tail, self.fill.col_breaks(widths))
+        if self.fill.page_header is not None:
+            tail = _set_page_header(tail, self.fill.page_header)
         return head + above, below + tail, self.proto.xml()
 
     def write(self, dst: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:

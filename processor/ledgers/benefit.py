@@ -4,10 +4,13 @@ The writer computes nothing: every figure comes from :mod:`processor.ledgers.com
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
-from xlsx_templates.build import (GENERIC, INFO_CELLS, LEDGER_COLUMNS, SHEET_ROWS, STATE_COLUMNS, TITLES, XIXIU,
+from xlsx_templates.build import (COLUMN_KIND, FIT_CAP, GENERIC, INFO_CELLS, INFO_LINE, LEDGER_COLUMNS, LEDGER_GROUPS,
+                                  LEDGER_SUM_COLUMNS, SHEET_COLUMNS, TEXT_CAP, column_width, SHEET_INFO_CELLS, SHEET_ROWS, SHEET_TITLES,
+                                  STATE_COLUMNS, TITLE_COLUMNS, TITLES, WRAP_COLUMNS, XIXIU, page_units,
                                   template_path)
 
 from openpyxl.utils import get_column_letter
@@ -15,8 +18,9 @@ from openpyxl.utils import get_column_letter
 from ..book import Citation, Region
 from ..describe import param_row
 from ..errors import InputError
+from ..io.ids import mask
 from ..io.xlsx_splice import Formula, SheetFill
-from ..money import fen_to_yuan
+from ..money import fen_to_yuan, format_yuan
 from ..settings import SETTING_KEYS, Settings
 from .compute import Line, Outcome
 from .template import Layout
@@ -71,9 +75,7 @@ class LedgerContext:
 def _values(line: Line, seq: int, ctx: LedgerContext) -> dict[str, object]:
     r, s, st = line.row, line.result, line.state_after
     c = r.claim
-    notes = list(s.notes)
-    if s.monitor:
-        notes.insert(0, s.monitor)
+    notes = list(s.notes)  # 备注: reversals, export differences, what could not be computed
     if r.assist_export is not None and not r.reversal and r.assist_export != s.assist:
         notes.append(f"医疗救助：导出 {fen_to_yuan(r.assist_export)}，按政策应为 {fen_to_yuan(s.assist)}")
     v = {
@@ -83,9 +85,11 @@ def _values(line: Line, seq: int, ctx: LedgerContext) -> dict[str, object]:
         "是否转诊": "是" if c.referral else "否", "就诊医疗机构名称": r.hospital, "入院日期": r.admission,
         "出院日期": r.discharge, "结算日期": c.settled_on, "医疗费总额": y(c.total_cost), "政策范围内费用": y(c.policy_cost),
         "基本医保支付": y(c.basic_paid), "大病保险": y(s.critical), "进入医疗救助金额": y(s.assist_base),
-        "医疗救助": y(s.assist), "倾斜救助": y(s.tilt), "医疗机构承担": y(s.hospital_borne), "个人自付": y(s.final_selfpay),
-        "年度累计个人自付": y(st.final_selfpay), "年度累计医疗救助": y(st.assist),
-        "监测提示": "；".join(notes), "政策依据": _cite_text(s.citations),
+        # 倾斜救助: 0.00 where the region computes none (西秀: not in the document; 龙岩, 阳城: by
+        # application, outside the batch — 政策依据 says so) — a number in every row, as the total is
+        "医疗救助": y(s.assist), "倾斜救助": y(s.tilt or 0), "医疗机构承担": y(s.hospital_borne),
+        "个人自付": y(s.final_selfpay), "年度累计个人自付": y(st.final_selfpay), "年度累计医疗救助": y(st.assist),
+        "监测提示": s.monitor or "", "备注": "；".join(notes), "政策依据": _cite_text(s.citations),
     }
     if ctx.formulas and not r.reversal:
         v.update(_formulas(line, ctx, seq))
@@ -137,6 +141,11 @@ def rejected_rows(outcome: Outcome):
         yield [source_row, None, None, f"未计入：{reason}"]
 
 
+# policy values that are codes in the policy files, and what a clerk reads instead
+_VALUE_TEXT = {"on_application": "依申请（文件未给标准，不在台账中计算）", "computed": "按文件规定逐条计算",
+               "undefined": "文件未规定", "none": "无"}
+
+
 def basis_rows(outcome: Outcome, region: Region, settings: Settings):
     """Every parameter of the documents in force on the settlement dates, and the settings used."""
     seen = set()
@@ -146,29 +155,49 @@ def basis_rows(outcome: Outcome, region: Region, settings: Settings):
                 continue
             seen.add((p.key, p.citation, p.start))
             label, value, doc, clause, period, note = param_row(p)
+            value = _VALUE_TEXT.get(value, value)
+            if _CODE.search(label):  # a parameter without a Chinese label yet: never show its key
+                label = f"{doc} {clause} 的取值"
             yield [label, value, doc, clause, f"有效期 {period}" + (f"；{note}" if note else "")]
     years = sorted({ctx.view.on.year for ctx in outcome.views.values()})
     for s in settings:
         if s.region == region.name and (s.year in years or s.year + 1 in years):
-            value = fen_to_yuan(s.value) if SETTING_KEYS[s.key].kind == "money" else f"{s.value * 100:.2f}%"
-            yield [f"本地设置：{s.label}（{s.year}年）", str(value), "本地设置", s.key, f"来源：{s.source_text()}"]
+            value = f"{format_yuan(s.value)} 元" if SETTING_KEYS[s.key].kind == "money" else f"{s.value * 100:.2f}%"
+            yield [f"本地设置：{s.label}（{s.year}年）", value, "本地设置文件",
+                   "文件未给数字，由医保局在设置文件中填写", f"来源：{s.source_text()}"]
+
+
+_CODE = re.compile(r"[a-z_]{3,}")
+_SUMMARY_GROUPS = (("适用身份", "（冲销）"), ("乡镇", "（未填）"))
 
 
 def summary_rows(outcome: Outcome):
+    """Per 适用身份 and per 乡镇: 人次 and the amounts, each grouping closed by its 合计 row (summed in fen)."""
     groups: dict[tuple[str, str], list[int]] = {}
     for line in outcome.lines:
         s, c = line.result, line.row.claim
         amounts = (1, c.total_cost, s.critical, s.assist, s.tilt or 0, s.final_selfpay)
-        for how, key in (("适用身份", s.identity or "（冲销）"), ("乡镇", line.row.township or "（未填）")):
+        for how, key in ((_SUMMARY_GROUPS[0][0], s.identity or _SUMMARY_GROUPS[0][1]),
+                         (_SUMMARY_GROUPS[1][0], line.row.township or _SUMMARY_GROUPS[1][1])):
             acc = groups.setdefault((how, key), [0] * 6)
             for i, a in enumerate(amounts):
                 acc[i] += a
-    for (how, key), acc in sorted(groups.items()):
-        yield [how, key, acc[0], *(fen_to_yuan(a) for a in acc[1:])]
+    for how, _blank in _SUMMARY_GROUPS:
+        total = [0] * 6
+        for (h, key), acc in sorted(groups.items()):
+            if h != how:
+                continue
+            total = [t + a for t, a in zip(total, acc)]
+            yield [how, key, acc[0], *(y(a) for a in acc[1:])]
+        yield [f"{how}合计", "", total[0], *(y(a) for a in total[1:])]
 
 
 def check_rows(outcome: Outcome):
-    """Every fund amount where the export and the policy disagree (for 财务对账)."""
+    """Every fund amount where the export and the policy disagree (for 财务对账); when there is none, a
+    row saying so and what was compared."""
+    found = False
+    compared = 0
+    funds: set[str] = set()
     for line in outcome.lines:
         r, s = line.row, line.result
         if r.reversal:
@@ -176,16 +205,34 @@ def check_rows(outcome: Outcome):
         for fund, exported, computed in (("大病保险", r.critical_export, s.critical_computed),
                                          ("医疗救助", r.assist_export, s.assist),
                                          ("倾斜救助", r.tilt_export, s.tilt)):
-            if exported is not None and computed is not None and exported != computed:
-                yield [r.source_row, r.claim.settlement_id, r.name, fund, y(exported), y(computed),
-                       y(exported - computed), ""]
+            if exported is not None and computed is not None:
+                compared += 1
+                funds.add(fund)
+                if exported != computed:
+                    found = True
+                    yield [r.source_row, r.claim.settlement_id, r.name, fund, y(exported), y(computed),
+                           y(exported - computed), ""]
         for fund, why in s.checks:  # what the policy amount could not be computed from, and why
+            found = True
             yield [r.source_row, r.claim.settlement_id, r.name, fund, None, None, None, why]
+    if not found:
+        if compared:
+            what = (f"无不一致：已逐条比较导出的{'、'.join(f for f in ('大病保险', '医疗救助', '倾斜救助') if f in funds)}"
+                    f"金额与按政策计算的金额（{compared:,} 项），全部相符")
+        else:
+            what = ("无不一致：导出中没有大病保险、医疗救助、倾斜救助的支付金额列，没有可比较的金额；"
+                    "台账金额全部按政策计算")
+        yield [None, None, None, None, None, None, None, what]
 
 
-def state_rows(outcome: Outcome):
+def state_rows(outcome: Outcome, names: dict[str, str] | None = None):
+    """Each person's year: 证件号码 (the key next month's --previous matches on), 姓名, the amounts."""
+    names = dict(names or {})
+    for line in outcome.lines:
+        if line.row.name:
+            names[line.row.claim.person] = line.row.name
     for (person, year), st in sorted(outcome.states.items()):
-        yield [person, year, *(fen_to_yuan(x) for x in st)]
+        yield [person, names.get(person, ""), year, *(y(x) for x in st)]
 
 
 def default_layout(name: str) -> Layout:
@@ -195,31 +242,112 @@ def default_layout(name: str) -> Layout:
                   {"异常", "政策依据", "汇总", CHECK_SHEET, STATE_SHEET})
 
 
+def _fit(columns: list[str]) -> dict[int, tuple[float, bool]]:
+    """Columns widened after filling to their widest value (free-text columns wrap at a fixed width);
+    summed money columns also fit their total."""
+    return {i: (FIT_CAP if COLUMN_KIND.get(name, "text") != "text" else max(TEXT_CAP, column_width(name)),
+                name in LEDGER_SUM_COLUMNS) for i, name in enumerate(columns, 1)
+            if name and name not in WRAP_COLUMNS}
+
+
+def _wrap(columns: list[str]) -> dict[int, float]:
+    """Text columns and the width their text wraps at: the fixed width of a free-text column, the
+    cap of a measured one (narrower text makes the column fit it on one line)."""
+    return {i: (column_width(name) if name in WRAP_COLUMNS else max(TEXT_CAP, column_width(name)))
+            for i, name in enumerate(columns, 1) if name and COLUMN_KIND.get(name, "text") == "text"}
+
+
+def page_blocks(sheet: str, groups: list[int] | None = None):
+    """The ``col_breaks`` of a sheet: columns go onto pages of ``page_units(sheet)`` width, whole
+    column groups at a time (``groups``: the last column of each group; default every column), the
+    repeated title columns counted on every page after the first."""
+    capacity = page_units(sheet)
+    title_cols = TITLE_COLUMNS.get(sheet, 0)
+
+    def breaks(widths: dict[int, float]) -> list[int]:
+        last = max(widths, default=0)
+        ends = sorted(set(groups or range(1, last + 1)) | {last})
+        repeated = sum(widths.get(c, 0) for c in range(1, title_cols + 1))
+        out, used, start = [], 0.0, 1
+        for end in ends:
+            cols = list(range(start, end + 1))
+            need = sum(widths.get(c, 0) for c in cols)
+            room = capacity - (repeated if out else 0)
+            if used and used + need > room:
+                out.append(start - 1)
+                used = repeated
+            for c in cols:  # a group wider than a page: break inside it
+                w = widths.get(c, 0)
+                if used + w > capacity and used > (repeated if out else 0):
+                    out.append(c - 1)
+                    used = repeated
+                used += w
+            start = end + 1
+        return out
+    return breaks
+
+
+def _group_ends(columns: list[str], name: str | None) -> list[int] | None:
+    if name is None or columns != LEDGER_COLUMNS[name]:
+        return None
+    ends, col = [], 0
+    for _group, subs in LEDGER_GROUPS[name]:
+        col += len(subs)
+        ends.append(col)
+    return ends
+
+
 def sheets(outcome: Outcome, layout: Layout, region: Region, settings: Settings,
-           formulas: bool) -> dict[str, SheetFill]:
+           formulas: bool, names: dict[str, str] | None = None, template_name: str | None = None,
+           page_header: str | None = None) -> dict[str, SheetFill]:
+    """``page_header``: what every printed page after the first carries (title, 所属期)."""
     ctx = LedgerContext(region, layout.columns, formulas, layout.first_row)
-    out = {layout.sheet: SheetFill(ledger_rows(outcome, ctx), layout.first_row, layout.totals_row)}
+    breaks = page_blocks("台账", _group_ends(layout.columns, template_name)) if template_name else None
+    out = {layout.sheet: SheetFill(ledger_rows(outcome, ctx), layout.first_row, layout.totals_row,
+                                   fit=_fit(layout.columns), col_breaks=breaks, wrap=_wrap(layout.columns),
+                                   page_header=page_header if template_name else None)}
     extra_sheets = layout.extra_sheets
-    if "异常" in extra_sheets:
-        out["异常"] = SheetFill(rejected_rows(outcome), *SHEET_ROWS["异常"])
-    if "政策依据" in extra_sheets:
-        out["政策依据"] = SheetFill(basis_rows(outcome, region, settings), *SHEET_ROWS["政策依据"])
-    if "汇总" in extra_sheets:
-        out["汇总"] = SheetFill(summary_rows(outcome), *SHEET_ROWS["汇总"])
-    if CHECK_SHEET in extra_sheets:
-        out[CHECK_SHEET] = SheetFill(check_rows(outcome), *SHEET_ROWS[CHECK_SHEET])
-    if STATE_SHEET in extra_sheets:
-        out[STATE_SHEET] = SheetFill(state_rows(outcome), *SHEET_ROWS[STATE_SHEET])
+    makers = {"异常": lambda: rejected_rows(outcome), "政策依据": lambda: basis_rows(outcome, region, settings),
+              "汇总": lambda: summary_rows(outcome), CHECK_SHEET: lambda: check_rows(outcome),
+              STATE_SHEET: lambda: state_rows(outcome, names)}
+    for sheet, rows in makers.items():
+        if sheet in extra_sheets:
+            columns = SHEET_COLUMNS[GENERIC][sheet]
+            out[sheet] = SheetFill(rows(), *SHEET_ROWS[sheet], fit=_fit(columns), wrap=_wrap(columns),
+                                   col_breaks=page_blocks(sheet), page_header=page_header)
     return out
+
+
+def page_header_text(title: str, period: str) -> str:
+    """The printed page header: the ledger's title in the middle, 所属期 on the right (Excel codes)."""
+    esc = (lambda t: t.replace("&", "&&"))
+    return f"&C&B{esc(title)}&R所属期：{esc(period)}"
+
+
+def ledger_title(template_name: str, region: Region) -> str:
+    title = TITLES[template_name].replace("{地区}", region.full_name)
+    if template_name == XIXIU and region.name != "西秀":  # 表三's layout, another county's title
+        title = f"{region.full_name}特殊群体待遇（报销）台账"
+    return title
 
 
 def header_texts(template_name: str, region: Region, unit: str, period: str, made_on: date) -> dict[str, str]:
     cells = INFO_CELLS[template_name]
-    title = TITLES[template_name].replace("{地区}", region.full_name)
-    if template_name == XIXIU and region.name != "西秀":  # 表三's layout, another county's title
-        title = f"{region.full_name}特殊群体待遇（报销）台账"
+    title = ledger_title(template_name, region)
     return {cells["title"]: title, cells["unit"]: f"填报单位：{unit}", cells["period"]: f"所属期：{period}",
             cells["date"]: f"制表日期：{made_on.isoformat()}"}
 
 
-__all__ = ["LEDGER_NAMES", "STATE_SHEET", "STATE_COLUMNS", "template_for", "sheets", "header_texts"]
+def sheet_header_texts(title: str, unit: str, period: str, made_on: date,
+                       sheets_present=tuple(SHEET_INFO_CELLS)) -> dict[str, dict[str, str]]:
+    """Title and 填报单位 / 所属期 / 制表日期 of every other sheet (``title``: the ledger's title)."""
+    out = {}
+    for sheet in sheets_present:
+        cells = SHEET_INFO_CELLS[sheet]
+        out[sheet] = {cells["title"]: SHEET_TITLES[sheet].replace("{台账}", title),
+                      cells["info"]: INFO_LINE.format(unit=unit, period=period, date=made_on.isoformat())}
+    return out
+
+
+__all__ = ["LEDGER_NAMES", "STATE_SHEET", "STATE_COLUMNS", "template_for", "sheets", "header_texts",
+           "sheet_header_texts", "ledger_title", "page_blocks"]

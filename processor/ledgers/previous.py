@@ -10,6 +10,8 @@ from ..errors import FileError, InputError, YibaoError
 from ..io.ids import parse_key
 from ..io.safety import check_xlsx
 from ..money import parse_amount
+from xlsx_templates.build import SHEET_ROWS, STATE_COLUMNS_V1
+
 from .benefit import STATE_COLUMNS, STATE_SHEET
 from .compute import PreviousLedger
 
@@ -83,15 +85,39 @@ def _fen(v) -> int:
     return 0 if v is None or v == "" else parse_amount(v, "金额", allow_negative=True)
 
 
-def _read_state(grid, prev: PreviousLedger) -> None:
-    header = [str(x).strip() if x is not None else "" for x in (grid[0] if grid else [])]
-    if header[: len(STATE_COLUMNS)] != STATE_COLUMNS:
-        raise InputError(f"「{STATE_SHEET}」表头不符")
-    for n, row in enumerate(grid[1:], 2):
+def _state_layout(grid) -> tuple[int, list[str]] | None:
+    """(0-based header row, its columns) of 「年度累计」: the current layout (title rows, header in row 3,
+    姓名 beside 证件号码) or that of ledgers written before it (header in row 1); None if neither."""
+    for h, columns in ((SHEET_ROWS[STATE_SHEET][0] - 2, STATE_COLUMNS), (0, STATE_COLUMNS_V1)):
+        row = grid[h] if len(grid) > h else []
+        header = [str(x).strip() if x is not None else "" for x in (row or [])]
+        if header[: len(columns)] == columns:
+            return h, columns
+    return None
+
+
+def _state_rows(grid):
+    """(row number, 证件号码, 姓名, 年度, the seven amounts) of every filled 年度累计 row."""
+    h, columns = _state_layout(grid)
+    named = "姓名" in columns
+    for n, row in enumerate(grid[h + 1:], h + 2):
         if not row or row[0] in (None, ""):
             continue
-        person, year = _person(row[0], STATE_SHEET, n), int(float(row[1]))
-        prev.year_state[(person, year)] = YearState(*(_fen(x) for x in row[2: 2 + 7]))
+        row = list(row) + [None] * (len(columns) - len(row))
+        rest = row[2:] if named else row[1:]
+        yield n, row[0], (row[1] if named else None), rest[0], rest[1: 1 + 7]
+
+
+def _read_state(grid, prev: PreviousLedger) -> None:
+    if _state_layout(grid) is None:
+        raise InputError(f"「{STATE_SHEET}」表头不符")
+    names = {}
+    for n, idno, name, year, amounts in _state_rows(grid):
+        person, year = _person(idno, STATE_SHEET, n), int(float(year))
+        prev.year_state[(person, year)] = YearState(*(_fen(x) for x in amounts))
+        if name:
+            names[person] = str(name)
+    prev.names = names  # shown beside the ID in this month's 年度累计
 
 
 def _read_ledger(grid, prev: PreviousLedger, region=None) -> None:
@@ -194,6 +220,7 @@ def read_previous_all(paths: list[str | Path], region=None) -> PreviousLedger:
     for path in paths:
         one = read_previous(path, region)
         merged.year_state = one.year_state
+        merged.names = {**getattr(merged, "names", {}), **getattr(one, "names", {})}
         merged.settled.update(one.settled)
         merged.reversed |= one.reversed
         _merge_facts(merged, one)
@@ -201,28 +228,27 @@ def read_previous_all(paths: list[str | Path], region=None) -> PreviousLedger:
 
 
 # --- checks of what --previous hands over (kept apart from the reading above) -----------------------
-_YTD_LABELS = STATE_COLUMNS[2: 2 + 7]
+_YTD_LABELS = STATE_COLUMNS[3: 3 + 7]
 
 
 def _check_state(path: Path, grid) -> None:
     """Every 年度累计 row holds a year and seven non-negative amounts: an edited or broken ledger
     (blank or text year, #N/A, a negative year-to-date) is refused, naming the row, never its ID."""
-    header = [str(x).strip() if x is not None else "" for x in (grid[0] if grid else [])]
-    if header[: len(STATE_COLUMNS)] != STATE_COLUMNS:
+    layout = _state_layout(grid)
+    if layout is None:
         return  # _read_state names the wrong header
+    h, columns = layout
     from ..io.safety import error_cells
-    errors = {rc: e for rc, e in error_cells(path, STATE_SHEET).items() if rc[0] >= 1}
+    errors = {rc: e for rc, e in error_cells(path, STATE_SHEET).items() if rc[0] > h}
     if errors:
         (r, c), err = min(errors.items())
-        column = STATE_COLUMNS[c] if c < len(STATE_COLUMNS) else f"第{c + 1}列"
+        column = columns[c] if c < len(columns) else f"第{c + 1}列"
         raise _state_error(path, r + 1, column, f"是 Excel 错误值 {err}")
-    for n, row in enumerate(grid[1:], 2):
-        if not row or row[0] in (None, ""):
-            continue
-        problem = _year_problem(row[1] if len(row) > 1 else None)
+    for n, _idno, _name, year, amounts in _state_rows(grid):
+        problem = _year_problem(year)
         if problem:
             raise _state_error(path, n, "年度", problem)
-        for label, value in zip(_YTD_LABELS, list(row[2: 2 + 7]) + [None] * 7):
+        for label, value in zip(_YTD_LABELS, list(amounts) + [None] * 7):
             problem = _ytd_problem(value)
             if problem:
                 raise _state_error(path, n, label, problem)

@@ -18,20 +18,64 @@ from ..io.mask import mask_text
 from ..io.xlsx_splice import check_output, write_workbook
 from ..money import format_yuan
 from ..settings import load_settings
-from .benefit import default_layout, header_texts, sheets, template_for
+from .benefit import default_layout, header_texts, ledger_title, page_header_text, sheet_header_texts, sheets, template_for
 from .compute import compute
 from .normalise import REQUIRED_COLUMNS
 from .previous import check_months, read_previous_all
 from .template import OUTPUT_COLUMNS, bureau_layout, fit_prototype
 
+from xlsx_templates.build import GENERIC, SHEET_INFO_CELLS
 
-def _progress(quiet: bool):
+_PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def check_period_text(text: str) -> str:
+    """``--period``: a month written YYYY-MM (2022-03). Anything else (2022年3月, 2022-3, 2022/03) is
+    refused with the format, never written under 所属期 as typed."""
+    text = text.strip()
+    m = _PERIOD.match(text)
+    if not m or not 1 <= int(m.group(2)) <= 12 or int(m.group(1)) < 2000:
+        raise InputError(f"--period 应写作 年-月，如 2022-03（收到：{text}）")
+    return text
+
+
+def _check_period(table, period: str) -> None:
+    """Every settlement of the input in the month ``period``, or the run is refused: a year's export
+    is never written under one month's 所属期. Rows whose date does not parse are left to the
+    computation, which rejects them into 异常."""
+    year, month = int(period[:4]), int(period[5:])
+    outside: Counter = Counter()
+    first_row = None
+    for raw in table.rows:
+        value = raw.values.get("settlement_date")
+        if value is None:
+            continue
+        try:
+            on = parse_date(value, "结算日期")
+        except YibaoError:
+            continue
+        if (on.year, on.month) != (year, month):
+            outside[f"{on.year}-{on.month:02d}"] += 1
+            first_row = first_row or raw.source_row
+    if outside:
+        months = "、".join(f"{m} {n:,} 行" for m, n in sorted(outside.items()))
+        raise InputError(f"输入中有 {sum(outside.values()):,} 行的结算日期不在所属期 {period} 内（{months}；"
+                         f"第一行是第{first_row}行）：请只导出 {period} 的结算，或去掉 --period"
+                         f"（所属期按结算日期写出）。未写出台账")
+
+
+def _progress(quiet: bool, rows_read: int = 0):
+    """Progress of the computation on stderr, counted in rows READ: rows the reader already rejected
+    (bad numbers, dates …) are done before the computation starts, so the bar ends at the same
+    number as "读入结算行 N" in the summary."""
     if quiet:
         return None
     tty = sys.stderr.isatty()
     last = [0.0]
 
     def show(done: int, total: int) -> None:
+        early = max(rows_read - total, 0)  # rejected while reading: already done
+        done, total = done + early, total + early
         now = time.monotonic()
         if done != total and now - last[0] < 0.5:
             return
@@ -48,6 +92,7 @@ def _progress(quiet: bool):
 
 
 def fill(args) -> int:
+    period = check_period_text(args.period) if args.period else None
     book = default_book()
     region = book.region(args.region)
     # the same lookup as `explain` and the Excel functions: --settings, else YIBAO_SETTINGS
@@ -66,17 +111,25 @@ def fill(args) -> int:
     say(f"读取 {args.input} …")
     table = read_export(args.input)
     require_columns(table, REQUIRED_COLUMNS)  # before computing: exit 2 naming the column
+    if period:
+        _check_period(table, period)
+    rows_read = len(table.rows)
     previous = read_previous_all(args.previous, region) if args.previous else None
     if previous:
         check_months(previous, *_first_settlement(table))
         say(f"此前台账 {len(args.previous)} 份：{len(previous.year_state):,} 人的年度累计（取自最后一份），"
             f"{len(previous.settled):,} 条已结算")
-    outcome = compute(table, region, settings, previous, _progress(args.quiet), consume=True)
+    outcome = compute(table, region, settings, previous, _progress(args.quiet, rows_read), consume=True)
     if not getattr(args, "allow_rejects", False):
         _reject_guard(outcome)
-    period = args.period or _period_of(outcome)
-    fills = sheets(outcome, layout, region, settings, args.formulas)
-    texts = {layout.sheet: header_texts(name, region, args.unit, period, date.today())} if name else {}
+    period = period or _period_of(outcome)
+    names = getattr(previous, "names", None) if previous else None
+    title = ledger_title(name or GENERIC, region)
+    fills = sheets(outcome, layout, region, settings, args.formulas, names, name, page_header_text(title, period))
+    made_on = date.today()
+    texts = {layout.sheet: header_texts(name, region, args.unit, period, made_on)} if name else {}
+    texts.update(sheet_header_texts(title, args.unit, period, made_on,
+                                    [s for s in SHEET_INFO_CELLS if s in layout.extra_sheets]))
     say(f"写出 {out} …")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)

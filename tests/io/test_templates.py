@@ -31,7 +31,7 @@ def test_column_constants():
         "序号", "结算ID", "姓名", "证件号码", "镇（街）", "村（居）", "人员类别", "适用身份", "医疗类别",
         "就诊医疗机构名称", "入院日期", "出院日期", "结算日期", "医疗费总额", "政策范围内费用", "基本医保支付",
         "大病保险", "进入医疗救助金额", "医疗救助", "倾斜救助", "医疗机构承担", "个人自付", "年度累计个人自付",
-        "年度累计医疗救助", "监测提示", "政策依据",
+        "年度累计医疗救助", "监测提示", "备注", "政策依据",
     ]
     xixiu = tb.LEDGER_COLUMNS["待遇台账"]
     assert xixiu[xixiu.index("医疗类别") + 1] == "是否转诊"
@@ -54,7 +54,9 @@ def test_ledger_header_cells(name):
         assert ws["A1"].value == "安顺市西秀区特殊群体待遇（报销）台账（表三）"
     else:
         assert "医疗救助待遇台账" in ws["A1"].value
-    assert f"A1:{last}1" in {str(r) for r in ws.merged_cells.ranges}
+    # merged over the first printed block (基本信息 and 就诊信息), which always holds them
+    block = get_column_letter(columns.index("结算日期") + 1)
+    assert f"A1:{block}1" in {str(r) for r in ws.merged_cells.ranges}
     assert ws["A1"].font.b and ws["A1"].font.sz == 16
     assert ws["A1"].alignment.horizontal == "center"
 
@@ -112,10 +114,13 @@ def test_ledger_page_setup(name):
     assert ws.freeze_panes == "D5"
     assert ws.print_title_rows == "$3:$4"
     assert ws.print_area == f"'台账'!$A$1:${last}$6"
+    assert ws.print_title_cols == "$A:$C"  # 序号, 结算ID, 姓名 on every block of pages
     assert ws.page_setup.orientation == "landscape"
-    assert str(ws.page_setup.paperSize) == "9"
-    assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
-    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert str(ws.page_setup.paperSize) == "8"  # A3
+    # a fixed scale, never fit-to-width: 10 pt × 80 % = 8 pt on paper
+    assert not ws.sheet_properties.pageSetUpPr.fitToPage
+    assert int(ws.page_setup.scale) * tb.BODY_PT / 100 >= 8
+    assert ws.page_setup.pageOrder == "overThenDown"
     assert ws.column_dimensions["D"].width >= 18  # 证件号码 fits 18 digits
 
 
@@ -133,7 +138,11 @@ def test_other_sheets(name):
     assert tb.SHEET_COLUMNS[name]["政策依据"] == ["项目", "取值", "文号", "条款", "说明"]
     assert tb.SHEET_COLUMNS[name]["汇总"] == ["分组方式", "分组", "人次", "医疗费总额", "大病保险", "医疗救助",
                                               "倾斜救助", "个人自付"]
-    assert wb["汇总"]["D2"].number_format == "#,##0.00"
+    assert wb["汇总"]["D4"].number_format == "#,##0.00"
+    for sheet in wb.sheetnames[1:]:  # every sheet a report: title and 填报单位 / 所属期 / 制表日期
+        ws = wb[sheet]
+        assert ws["A1"].value and ws["A1"].font.b
+        assert ws["A2"].value.startswith("填报单位：") and "所属期：" in ws["A2"].value and "制表日期：" in ws["A2"].value
 
 
 @pytest.mark.parametrize("name", NAMES)

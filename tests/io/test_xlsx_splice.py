@@ -98,9 +98,9 @@ def test_values_styles_and_totals(written):
     assert ws["N8"].value == template_formula.replace("N5:N5", "N5:N7")
     assert ws["V8"].value == proto["V6"].value.replace("V5:V5", "V5:V7")
     assert ws.max_row == 8
-    assert ws.print_area == "'台账'!$A$1:$Z$8"
+    assert ws.print_area == "'台账'!$A$1:$AA$8"
     assert ws.print_title_rows == "$3:$4"
-    assert "A1:Z1" in {str(r) for r in ws.merged_cells.ranges}
+    assert "A1:M1" in {str(r) for r in ws.merged_cells.ranges}  # the title over the first printed block
 
 
 def test_dates_are_serials_with_date_format(written):
@@ -129,7 +129,7 @@ def test_text_never_becomes_formula(written):
 def test_text_escaping(written):
     ws = openpyxl.load_workbook(written)["台账"]
     assert ws["C6"].value == "李四"  # \x01 removed
-    assert ws["Z7"].value == "a & b <c>"
+    assert ws["AA7"].value == "a & b <c>"  # 政策依据
     assert ws["F7"].value == " 前后空格 "
     assert ws["G6"].value == "是" and ws["H6"].value == "否"
     xml = _sheet_xml(written)
@@ -153,10 +153,10 @@ def test_workbook_parts(written):
                 assert out.read(name) == tpl.read(name), name
         workbook = out.read("xl/workbook.xml").decode()
         assert 'fullCalcOnLoad="1"' in workbook
-        assert "'台账'!$A$1:$Z$8" in workbook
-        assert "'异常'!$A$1:$D$2" in workbook  # other sheets' names untouched
+        assert "'台账'!$A$1:$AA$8" in workbook
+        assert "'异常'!$A$1:$D$4" in workbook  # other sheets' names untouched
     xml = _sheet_xml(written)
-    assert '<dimension ref="A1:Z8"' in xml
+    assert '<dimension ref="A1:AA8"' in xml
     assert xml.count("<row ") == 8
 
 
@@ -225,9 +225,9 @@ def test_several_sheets_and_big_ints(tmp_path):
     assert ws["D5"].value == "520402199001011234"
     assert ws["N1004"].value == 1000
     assert ws["A1005"].value == "合计" and "(N5:N1004" in ws["N1005"].value
-    assert [c.value for c in wb["异常"][2]] == [7, "JS9", "赵六", "证件号码校验位错误"]
-    assert wb["汇总"]["D2"].value == 10 and wb["汇总"]["D2"].number_format == "#,##0.00"
-    assert wb["汇总"].max_row == 2
+    assert [c.value for c in wb["异常"][SHEET_ROWS["异常"][0]]] == [7, "JS9", "赵六", "证件号码校验位错误"]
+    assert wb["汇总"]["D4"].value == 10 and wb["汇总"]["D4"].number_format == "#,##0.00"
+    assert wb["汇总"].max_row == 4
 
 
 def test_calc_chain_removed(tmp_path):

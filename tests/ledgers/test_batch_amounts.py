@@ -16,6 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
+from xlsx_templates.build import SHEET_ROWS
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/ledgers for the export builder
@@ -94,7 +95,7 @@ def ledger(path: Path) -> dict[tuple[str, bool], dict]:
 
 def sheet(path: Path, name: str) -> list[tuple]:
     ws = openpyxl.load_workbook(path)[name]
-    return [r for r in ws.iter_rows(min_row=2, values_only=True) if any(v is not None for v in r)]
+    return [r for r in ws.iter_rows(min_row=SHEET_ROWS[name][0], values_only=True) if any(v is not None for v in r)]
 
 
 # ============================================================================ 1. 阳城 目录外

@@ -25,6 +25,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
+from xlsx_templates.build import SHEET_ROWS
 import pytest
 
 from processor.cli import main
@@ -194,7 +195,8 @@ def test_sample_fill_counts_and_totals(filled, region):
     assert total_r == FIRST_ROW + a
 
     # 异常: the rejections with their source row and reason, then the not-counted notes
-    anomalies = [r for r in wb["异常"].iter_rows(min_row=2, values_only=True) if any(v is not None for v in r)]
+    anomalies = [r for r in wb["异常"].iter_rows(min_row=SHEET_ROWS["异常"][0], values_only=True)
+                 if any(v is not None for v in r)]
     rejected = [r for r in anomalies if not str(r[3]).startswith("未计入")]
     notes = [r for r in anomalies if str(r[3]).startswith("未计入")]
     assert len(rejected) == b and len(notes) == skipped
@@ -679,7 +681,7 @@ def test_explain_assist_ganzhou_dibao(with_settings):
     assert lines[0] == "适用身份：低保对象"
     assert any("10,000.00 × 75% = 7,500.00 元" in ln and "赣市医保字〔2021〕37号 二(三)3(1)②" in ln for ln in lines), out
     assert re.match(r" 1\. ", lines[1])
-    assert lines[-1] == "结果：7500.00 元"
+    assert lines[-1] == "结果：7,500.00 元"  # with the thousands separator the steps use (issue 10)
 
 
 # --------------------------------------------------------------------------- 8. text stays text
@@ -750,7 +752,7 @@ def test_formula_like_text_is_written_as_text(tmp_path, kind):
     assert {k: c.value for k, c in found.items()} == {
         "姓名": "=1+1", "村（居）": "@SUM(A1)", "就诊医疗机构名称": "+cmd|' /C calc'!A0", "镇（街）": "-2+3"}
     assert all(c.data_type == "s" for c in found.values())
-    rejected = [r for r in wb["异常"].iter_rows(min_row=2) if r[1].value == "JS-BAD"]
+    rejected = [r for r in wb["异常"].iter_rows(min_row=SHEET_ROWS["异常"][0]) if r[1].value == "JS-BAD"]
     assert len(rejected) == 1 and rejected[0][2].value == '=HYPERLINK("http://x")' and rejected[0][2].data_type == "s"
 
     # in the file itself: the only formulas are the totals row's nine SUMPRODUCTs (医疗费总额 … 个人自付, N–V),

@@ -19,6 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
+from xlsx_templates.build import SHEET_ROWS
 
 from processor.cli import main
 
@@ -56,8 +57,8 @@ def table(path: Path, sheet: str = "台账") -> list[dict]:
         names = [ws.cell(4, j).value or ws.cell(3, j).value for j in range(1, ws.max_column + 1)]
         first = 5
     else:
-        names = [ws.cell(1, j).value for j in range(1, ws.max_column + 1)]
-        first = 2
+        first = SHEET_ROWS[sheet][0]  # below the title, 填报单位… and the header
+        names = [ws.cell(first - 1, j).value for j in range(1, ws.max_column + 1)]
     out = []
     for r in range(first, ws.max_row + 1):
         values = [ws.cell(r, j).value for j in range(1, ws.max_column + 1)]
@@ -122,7 +123,7 @@ def test_yc_6_reversal_next_month_takes_off_the_hospitals_part(tmp_path):
     assert (fen(r["医疗机构承担"]), fen(r["进入医疗救助金额"]), fen(r["个人自付"])) == (Y(-15000), Y(-10600), Y(-5430))
     assert (fen(r["年度累计个人自付"]), fen(r["年度累计医疗救助"])) == (0, 0)
     state = table(apr, "年度累计")
-    assert all(fen(v) == 0 for row in state for k, v in row.items() if k not in ("证件号码", "年度"))
+    assert all(fen(v) == 0 for row in state for k, v in row.items() if k not in ("证件号码", "姓名", "年度"))
 
 
 GZ_SETTINGS = [("disposable_income", 2021, "40000"), ("rural_income_province", 2021, "18000")]

@@ -54,7 +54,9 @@ REGIONS = {  # region: (year, settings rows, identities, kinds, hospital classes
 
 
 def gb_id(n: int) -> str:
-    body = f"36070219800101{n:03d}"
+    """A valid GB 11643 number for person n (any n: the birth date moves on every 999 persons)."""
+    born = date(1950, 1, 1) + timedelta(days=n // 999)
+    body = f"360702{born:%Y%m%d}{n % 999 + 1:03d}"
     return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, WEIGHTS)) % 11]
 
 

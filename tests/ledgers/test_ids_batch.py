@@ -17,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
+from xlsx_templates.build import SHEET_ROWS
 import pytest
 
 from processor.cli import main
@@ -76,7 +77,7 @@ def ledger_rows(path: Path) -> list[dict]:
 
 def sheet(path: Path, name: str) -> list[list]:
     ws = openpyxl.load_workbook(path)[name]
-    return [list(r) for r in ws.iter_rows(min_row=2, values_only=True) if any(v is not None for v in r)]
+    return [list(r) for r in ws.iter_rows(min_row=SHEET_ROWS[name][0], values_only=True) if any(v is not None for v in r)]
 
 
 def year_state(path: Path) -> dict[str, list]:
@@ -153,7 +154,7 @@ def test_one_person_one_year_to_date_however_the_number_was_typed(month):
     state = year_state(out)
     # only the two valid people: the 1.40522E+17 rows opened no year of their own
     assert set(state) == {SAME, "360702198001010016"}
-    assert fen(state[SAME][8]) == 1200_00  # 个人自付累计: 600 + 600
+    assert fen(state[SAME][9]) == 1200_00  # 个人自付累计: 600 + 600
 
 
 def test_no_id_number_printed(month):

@@ -33,6 +33,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
+from xlsx_templates.build import SHEET_ROWS
 import pytest
 
 from processor.cli import main
@@ -633,8 +634,9 @@ def ledger(path: Path) -> list[dict]:
     return out
 
 
-def sheet_rows(path: Path, sheet: str, first: int = 2) -> list[list]:
+def sheet_rows(path: Path, sheet: str, first: int | None = None) -> list[list]:
     ws = openpyxl.load_workbook(path)[sheet]
+    first = first or SHEET_ROWS[sheet][0]
     return [list(r) for r in ws.iter_rows(min_row=first, values_only=True) if any(v is not None for v in r)]
 
 
@@ -661,7 +663,8 @@ def printed(stdout: str) -> dict:
 def check_row(row: dict, c: Claim) -> None:
     what = f"{c.sid}{'（冲销）' if c.reversal else ''}"
     got = {k: row[k] for k in ("大病保险", "医疗救助", "倾斜救助", "个人自付", "年度累计个人自付", "年度累计医疗救助")}
-    want = {"大病保险": c.crit, "医疗救助": c.assist, "倾斜救助": c.tilt, "个人自付": c.final,
+    # 倾斜救助 None (the region computes none): the cell shows 0.00 like its total, never blank
+    want = {"大病保险": c.crit, "医疗救助": c.assist, "倾斜救助": c.tilt or 0, "个人自付": c.final,
             "年度累计个人自付": c.ytd_final, "年度累计医疗救助": c.ytd_assist}
     assert got == want, what
     assert (row["医疗费总额"], row["政策范围内费用"], row["基本医保支付"]) == (c.total, c.policy, c.basic), what
@@ -674,7 +677,8 @@ def check_row(row: dict, c: Claim) -> None:
     assert row["适用身份"] == c.shown_identity, what
     note = row["监测提示"] or ""
     if c.reversal:
-        assert "冲销" in note, what
+        assert "冲销" in (row["备注"] or ""), what  # the reversal note has its own 备注 column
+        assert note == "", what
     else:
         assert note == c.monitor, what
 
@@ -721,12 +725,12 @@ def _expected_state(spec: Spec, until: date) -> dict[tuple[str, int], tuple[int,
 
 def _state_sheet(path: Path) -> dict[tuple[str, int], tuple[int, ...]]:
     ws = openpyxl.load_workbook(path)["年度累计"]
-    assert [c.value for c in ws[1]][: len(STATE_COLUMNS)] == STATE_COLUMNS
+    assert [c.value for c in ws[3]][: len(STATE_COLUMNS)] == STATE_COLUMNS  # header under title and 填报单位…
     out = {}
-    for r in ws.iter_rows(min_row=2, values_only=True):
+    for r in ws.iter_rows(min_row=4, values_only=True):  # 证件号码, 姓名, 年度, the seven amounts
         if r[0] is None:
             continue
-        out[(r[0], int(r[1]))] = tuple(fen(v) for v in r[2:9])
+        out[(r[0], int(r[2]))] = tuple(fen(v) for v in r[3:10])
     return out
 
 

@@ -84,14 +84,15 @@ def edited(src: Path, dst: Path, sheet: str, cell: str, value) -> Path:
 
 # ------------------------------------------------------------------------------- 年度累计 contents
 @pytest.mark.parametrize("cell, value, words", [
-    ("B2", None, ("「年度累计」第2行「年度」为空",)),
-    ("B2", "二〇二二", ("「年度累计」第2行「年度」不是年份：二〇二二",)),
-    ("B2", "2022年度", ("「年度」不是年份",)),
-    ("B2", 2022.5, ("「年度」不是年份",)),
-    ("C2", "#N/A", ("「年度累计」第2行「大病累计费用」是 Excel 错误值 #N/A",)),   # a real error cell (t="e")
-    ("F2", -100, ("「年度累计」第2行「医疗救助累计」是负数",)),
-    ("E2", "四百元", ("「救助累计自付」不是数字",)),
-    ("I2", None, ("「个人自付累计」为空",)),
+    # 年度累计: title, 填报单位…, header in row 3, data from row 4; A 证件号码, B 姓名, C 年度, D… amounts
+    ("C4", None, ("「年度累计」第4行「年度」为空",)),
+    ("C4", "二〇二二", ("「年度累计」第4行「年度」不是年份：二〇二二",)),
+    ("C4", "2022年度", ("「年度」不是年份",)),
+    ("C4", 2022.5, ("「年度」不是年份",)),
+    ("D4", "#N/A", ("「年度累计」第4行「大病累计费用」是 Excel 错误值 #N/A",)),   # a real error cell (t="e")
+    ("G4", -100, ("「年度累计」第4行「医疗救助累计」是负数",)),
+    ("F4", "四百元", ("「救助累计自付」不是数字",)),
+    ("J4", None, ("「个人自付累计」为空",)),
 ])
 def test_broken_year_to_date_is_refused(tmp_path, settings, january, cell, value, words):
     bad = edited(january, tmp_path / "01_改.xlsx", "年度累计", cell, value)
@@ -100,7 +101,7 @@ def test_broken_year_to_date_is_refused(tmp_path, settings, january, cell, value
 
 
 def test_blank_year_as_a_process_gives_no_traceback(tmp_path, settings, january):
-    bad = edited(january, tmp_path / "01_改.xlsx", "年度累计", "B2", None)
+    bad = edited(january, tmp_path / "01_改.xlsx", "年度累计", "C4", None)
     export = tmp_path / "02.xlsx"
     exports.write_export(export, [claim("FEB1", date(2022, 2, 10))])
     out = tmp_path / "02_台账.xlsx"
@@ -115,10 +116,10 @@ def test_the_unedited_ledger_is_accepted(tmp_path, settings, january):
     """The control: the same January, untouched, carries into February."""
     feb = ledger(tmp_path, "02", [claim("FEB1", date(2022, 2, 10))], settings, [january])
     ws = openpyxl.load_workbook(feb)["年度累计"]
-    row = [c.value for c in ws[2]]
+    row = [c.value for c in ws[4]]  # 证件号码, 姓名, 年度, 大病累计费用, 大病累计支付, 救助累计自付, 医疗救助累计 …
     # 阳医保发〔2022〕2号 四: 低保 住院 70% of the self-pay, no deductible; 大病 (deductible 100,000 × 50%)
     # not reached. Each claim: (1,000 − 600) × 70% = 280 → JAN1 + JAN2 + FEB1 = 840 医疗救助累计
-    assert row[:2] == [ID, 2022] and row[5] == 840
+    assert (row[0], row[2]) == (ID, 2022) and row[6] == 840
 
 
 # --------------------------------------------------------------------------------------- months

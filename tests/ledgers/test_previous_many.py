@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import openpyxl
+from xlsx_templates.build import SHEET_ROWS
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/ledgers for the export builder
 import exports  # noqa: E402
@@ -37,6 +38,7 @@ def fill(tmp, name, rows, settings, previous=()):
 
 def sheet_rows(path, sheet, first):
     ws = openpyxl.load_workbook(path)[sheet]
+    first = SHEET_ROWS[sheet][0]  # below the title, 填报单位… and the header
     return [r for r in ws.iter_rows(min_row=first, values_only=True) if r[0] not in (None, "合计")]
 
 

@@ -18,6 +18,7 @@ from datetime import date
 from pathlib import Path
 
 import openpyxl
+from xlsx_templates.build import SHEET_ROWS
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/ledgers for the export builder
@@ -70,7 +71,7 @@ def read(path) -> tuple[dict, list]:
         if r[0] in (None, "合计"):
             continue
         rows[r[header.index("结算ID")]] = dict(zip(header, r))
-    rejected = [r for r in wb["异常"].iter_rows(min_row=2, values_only=True) if r[1]]
+    rejected = [r for r in wb["异常"].iter_rows(min_row=SHEET_ROWS["异常"][0], values_only=True) if r[1]]
     return rows, rejected
 
 

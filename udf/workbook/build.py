@@ -20,6 +20,8 @@ placed last: a clerk who set the interpreter in the ribbon clears row 2 and keep
 """
 from __future__ import annotations
 
+import io
+import os
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -116,6 +118,8 @@ def _text(cell, value: str) -> None:
 
 
 def build(path: Path | str = OUT) -> Path:
+    from xlsx_templates.build import _reproducible  # fixed core.xml dates and zip timestamps
+
     wb = Workbook()
     wb.properties.creator = "yibao udf/workbook/build.py"
     wb.properties.title = "医保救助函数（xlwings）"
@@ -167,7 +171,13 @@ def build(path: Path | str = OUT) -> Path:
     conf.column_dimensions["B"].width = 60
 
     path = Path(path)
-    wb.save(path)
+    buf = io.BytesIO()
+    wb.save(buf)
+    # byte-stable like the ledger templates: openpyxl stamps core.xml "modified" with the time of
+    # saving and the zip entries with today's date; both fixed, so a rebuild changes nothing
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(_reproducible(buf.getvalue()))
+    os.replace(tmp, path)
     return path
 
 
