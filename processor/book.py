@@ -227,6 +227,12 @@ def _tilt_scope(v, where):
     return v
 
 
+def _enrol_route(v, where):
+    if v != "fund_or_card":
+        raise PolicyBookError(f"{where}：enrol.subsidy_route 应为 fund_or_card")
+    return v
+
+
 def _days(v, where):
     if not isinstance(v, int) or v < 0:
         raise PolicyBookError(f"{where}：天数应为非负整数")
@@ -264,11 +270,24 @@ SCHEMA: dict[str, tuple] = {
     "assistance.chronic_class2_above_limit": (_bool, False),
     "cost_control.groups": (_str_list, False),
     "monitor.": (_monitor, False),
+    "heavy_burden.line": (_money, False),        # 龙政办规〔2022〕14号 二(一)1 第五类(1), 二(七)3 (yibao monitor)
+    "heavy_burden.months": (_days, False),
+    "cost_control.share_line": (_rate, False),   # 目录外费用占比控制线 (赣州 四(八), 西秀 一(七); yibao costcheck)
+    "cost_control.share_line_groups": (_str_list, False),
+    "cost_control.local_visit_rate": (_rate, False),  # 市域内就诊率 (赣州 四(八))
     "waiting.exempt_group": (_bool, True),
     "waiting.exempt_case": (_bool, True),
     "waiting.exempt_subsidised": (_bool, False),
     "waiting.collection_period": (_period, False),
     "waiting.days": (_days, False),
+    # enrolment side (yibao enrol / compare): processor/rules/enrolment.py
+    "enrol.subsidy_route": (_enrol_route, False),
+    "enrol.benefit_from_next_month": (_bool, False),
+    "enrol.no_subsidy_if_enrolled_before": (_bool, False),
+    "enrol.subsidised_target": (_rate, False),
+    "enrol.coverage_target": (_rate, False),
+    "compare.list_due_day": (_days, False),
+    "compare.fix_due_day": (_days, False),
 }
 
 

@@ -23,6 +23,8 @@ def value_text(v) -> str:
         return pct(v)
     if isinstance(v, bool):
         return "是" if v else "否"
+    if v == "fund_or_card":
+        return "只缴个人应缴部分的划入医保基金；已全额缴费的打入“一卡通”"
     if v == "beyond_assistance_cap":
         return "超出医疗救助年度限额之上的个人自付"
     if isinstance(v, tuple) and v and isinstance(v[0], tuple):  # bands, from the deductible up
@@ -73,6 +75,10 @@ _LABELS = {
     "assistance.chronic_class2_above_limit": "II类门诊慢特病只救助限额以上部分",
     "cost_control.groups": "目录外费用超比例由医疗机构承担的对象",
     "waiting.collection_period": "集中征缴期", "waiting.days": "等待期天数",
+    "enrol.subsidy_route": "资助资金拨付方式", "enrol.benefit_from_next_month": "新认定对象待遇自认定次月起",
+    "enrol.no_subsidy_if_enrolled_before": "认定前当年已参保的不再资助", "enrol.subsidised_target": "资助对象参保率目标",
+    "enrol.coverage_target": "常住人口参保率目标", "compare.list_due_day": "部门名单报送日（每月）",
+    "compare.fix_due_day": "比对修正反馈日（每月）",
 }
 
 

@@ -12,6 +12,7 @@ which one.
 """
 from __future__ import annotations
 
+import datetime as _dt
 import functools
 import inspect
 import logging
@@ -210,6 +211,17 @@ def CRITICAL(category, amount, region, ytd_amount=None, date=None, referral=None
 def SUBSIDY(category, region, year=None):
     """资助参保：该年度资助金额（元）。"""
     return _yuan(_subsidy(category, region, year))
+
+
+@xw.func
+@_errors_as_text
+@_cell
+def WAIT_START(pay_date, region, category=None, case=None):
+    """待遇起始日：缴费日期、地区、[人员类别]、[免等待期情形] → 医保待遇开始享受的日期（集中征缴期、90日等待期、免等待期的身份与情形）。"""
+    if pay_date is None or (isinstance(pay_date, str) and not pay_date.strip()):
+        raise YibaoError("缺少缴费日期")
+    r = engine().benefit_start(category or "", region, arg.when(pay_date), str(case or "").strip())
+    return _dt.date.fromisoformat(r.text)
 
 
 @xw.func

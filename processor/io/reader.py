@@ -53,6 +53,7 @@ _TOTAL_KEYS = ("name", "id_number", "settlement_id")
 MERGE_REJECT_KEYS = frozenset({
     "settlement_id", "id_number", "person_no", "total_cost", "self_funded", "over_limit", "policy_cost",
     "basic_paid", "critical_paid", "assistance_paid", "tilt_paid", "out_of_catalog", "above_limit_selfpay",
+    "paid", "subsidy_paid",  # payment records (PAYMENT_COLUMNS)
 })
 _MAX_HEADERS_SHOWN = 40
 
@@ -73,6 +74,8 @@ class ExportTable:
     rows: list[RawRow] = field(default_factory=list)
     skipped: list[tuple[int, str]] = field(default_factory=list)  # (source row, reason)
     headers: list[str] = field(default_factory=list)  # the header row's texts, as written
+    columns: dict | None = None  # the column set read (None: the settlement export's COLUMNS)
+    what: str = "结算导出"  # what the file is, in messages
 
 
 def require_columns(table: ExportTable, required: Iterable[str | tuple[str, ...]]) -> None:
@@ -88,20 +91,25 @@ def require_columns(table: ExportTable, required: Iterable[str | tuple[str, ...]
         return
     parts = []
     for keys in missing:
-        names = "或".join(f"「{label(k)}」" for k in keys)
-        accepted = "、".join(alias for k in keys for alias in COLUMNS[k][1])
+        names = "或".join(f"「{label(k, table.columns)}」" for k in keys)
+        accepted = "、".join(alias for k in keys for alias in (table.columns or COLUMNS)[k][1])
         parts.append(f"{names}（可用的列名：{accepted}）")
     seen = table.headers[:_MAX_HEADERS_SHOWN]
     more = f" 等 {len(table.headers)} 列" if len(table.headers) > _MAX_HEADERS_SHOWN else ""
     raise FileError(
-        f"结算导出缺少必填列：{'；'.join(parts)}。"
+        f"{table.what}缺少必填列：{'；'.join(parts)}。"
         f"第{table.header_row}行表头中的列：{'、'.join(seen) or '（无）'}{more}。"
-        "请改正表头（或在导出时勾选这些列）后重新导入；尚未计算任何结算"
+        "请改正表头（或在导出时勾选这些列）后重新导入；" + ("尚未计算任何结算" if table.columns is None else "尚未计算")
     )
 
 
-def read_export(path: str | Path, sheet: str | None = None) -> ExportTable:
-    """Read a platform/bureau settlement export. Raises :class:`FileError` for whole-file problems."""
+def read_export(path: str | Path, sheet: str | None = None, columns: dict | None = None,
+                what: str = "结算导出") -> ExportTable:
+    """Read a platform/bureau settlement export. Raises :class:`FileError` for whole-file problems.
+
+    ``columns``: another column set (:data:`processor.io.headers.ROSTER_COLUMNS`, ``PAYMENT_COLUMNS`` …)
+    read with the same safety scan, header detection, blank/合计 row skipping and error-cell marking;
+    ``what`` names the file in messages (认定名单, 缴费记录 …)."""
     path = require_input_file(path)
     suffix = path.suffix.lower()
     merges: list[str] = []
@@ -113,7 +121,9 @@ def read_export(path: str | Path, sheet: str | None = None) -> ExportTable:
         sheet = None
     else:
         raise FileError(f"不支持的文件类型“{suffix or '无扩展名'}”：请提供 .xlsx 或 CSV（UTF-8）文件")
-    return _build_table(path, sheet, grid, numbers, merges)
+    table = _build_table(path, sheet, grid, numbers, merges, columns)
+    table.columns, table.what = columns, what
+    return table
 
 
 # --- readers ---------------------------------------------------------------------------------
@@ -186,9 +196,10 @@ def _decode(data: bytes) -> str:
 # --- rows ------------------------------------------------------------------------------------
 
 def _build_table(path: Path, sheet: str | None, grid: list, numbers: Sequence[int],
-                 merges: Sequence[str] = ()) -> ExportTable:
+                 merges: Sequence[str] = (), columns: dict | None = None) -> ExportTable:
     start = next((i for i, row in enumerate(grid) if not _is_blank(row)), 0)
-    offset, mapping, unknown = find_header_row(grid[start : start + HEADER_SCAN_ROWS], scan=HEADER_SCAN_ROWS)
+    offset, mapping, unknown = find_header_row(grid[start : start + HEADER_SCAN_ROWS], scan=HEADER_SCAN_ROWS,
+                                               columns=columns)
     header_index = start + offset
     table = ExportTable(path, sheet, numbers[header_index], mapping, unknown)
     table.headers = [text for text in (str(c).strip() for c in grid[header_index] if c is not None) if text]

@@ -1,0 +1,249 @@
+"""`yibao enrol` and `yibao compare`: read (safe reader) → assess / compare (rules, pandas) → write
+(template splice, atomic). Same conventions as `yibao fill`: Chinese messages, exit 2 on a file-level
+problem, IDs never printed, "读入 N = 采用 A + 异常 B" at the end, progress on stderr."""
+from __future__ import annotations
+
+import os
+import re
+import sys
+import time
+from collections import defaultdict
+from datetime import date
+from pathlib import Path
+
+from xlsx_templates import enrolment as tpl
+
+from ..book import default_book
+from ..engine import Engine
+from ..errors import FileError
+from ..io.headers import PAYMENT_COLUMNS, ROSTER_COLUMNS
+from ..io.reader import read_export, require_columns
+from ..io.xlsx_splice import SheetFill, check_output, write_workbook
+from ..money import format_yuan
+from ..settings import load_settings
+from . import compare as cmp
+from . import coverage, mobilisation, requests, table1
+from ..rules.enrolment import FUND
+from .assess import ENROLLED, REASONABLE, UNENROLLED, Assessor
+from .people import Person, Reject, department_of, read_payments, read_rosters
+
+ROSTER_REQUIRED = (("id_number", "person_no"), "category", "recognised_on")
+PAYMENT_REQUIRED = (("id_number", "person_no"), "year", "pay_date", "paid")
+OUTPUTS = {tpl.TABLE1: "表一_参保资助台账", tpl.TABLE2: "表二_动员参保台账", tpl.REASONABLE: "合理化未参保台账",
+           tpl.REQUESTS: "代缴请款明细", tpl.COVERAGE: "参保率统计"}
+
+
+def _say(quiet: bool):
+    return (lambda *a: None) if quiet else (lambda *a: print(*a, file=sys.stderr))
+
+
+def _out_dir(path: str) -> Path:
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise FileError(f"--out 应为文件夹：{out} 是一个文件")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise FileError(f"无法创建输出文件夹 {out}（{exc.strerror or exc}）：请换一个可写的输出位置") from None
+    return out
+
+
+def _texts(book: str, sheet: str, title: str, unit: str, period: str) -> dict[str, dict[str, str]]:
+    cells = tpl.info_cells(book, sheet)
+    return {sheet: {cells["title"]: title, cells["unit"]: f"填报单位：{unit}", cells["period"]: f"所属期：{period}",
+                    cells["date"]: f"制表日期：{date.today().isoformat()}"}}
+
+
+def _fill(book: str, sheet: str, rows) -> dict[str, SheetFill]:
+    proto, totals = tpl.rows_of(book, sheet)
+    return {sheet: SheetFill(rows, proto, totals)}
+
+
+def _read_rosters(paths, say):
+    tables = []
+    for p in paths:
+        say(f"读取认定名单 {p} …")
+        t = read_export(p, columns=ROSTER_COLUMNS, what=f"认定名单 {Path(p).name} ")
+        require_columns(t, ROSTER_REQUIRED)
+        tables.append(t)
+    return tables
+
+
+def _read_payments(path, say):
+    say(f"读取缴费记录 {path} …")
+    t = read_export(path, columns=PAYMENT_COLUMNS, what=f"缴费记录 {Path(path).name} ")
+    require_columns(t, PAYMENT_REQUIRED)
+    return t
+
+
+def _counts_line(what: str, read: int, used: int, rejected: int, skipped: int) -> str:
+    return (f"{what}：读入 {read:,} 行 = 采用 {used:,} + 异常 {rejected:,}"
+            + (f"（另有空行/合计行 {skipped:,} 行未计入）" if skipped else ""))
+
+
+# ------------------------------------------------------------------------------------------------ enrol
+def enrol(args) -> int:
+    started = time.monotonic()
+    say = _say(args.quiet)
+    book = default_book()
+    region = book.region(args.region)
+    year = args.year
+    settings = load_settings(args.settings or os.environ.get("YIBAO_SETTINGS") or None, known_regions=set(book.regions))
+    out = _out_dir(args.out)
+    paths = {book_name: out / f"{name}.xlsx" for book_name, name in OUTPUTS.items()}
+    for p in paths.values():
+        check_output(p, args.force)  # before any work
+    given = [*args.rosters, args.payments, *([args.previous_mobilisation] if args.previous_mobilisation else [])]
+    for p in paths.values():
+        if p.exists() and any(Path(g).exists() and os.path.samefile(p, g) for g in given):
+            raise FileError(f"输出文件不能是输入文件本身：{p}；请换一个输出文件夹")
+
+    tables = _read_rosters(args.rosters, say)
+    pay_table = _read_payments(args.payments, say)
+    previous = None
+    if args.previous_mobilisation:
+        say(f"读取上月表二 {args.previous_mobilisation} …")
+        previous = mobilisation.read_previous(args.previous_mobilisation)
+
+    persons: dict[str, Person] = {}
+    roster_rejects: list[Reject] = []
+    used = read_rosters(tables, region, year, persons, roster_rejects)
+    pay_rejects: list[Reject] = []
+    payments = read_payments(pay_table, region, pay_rejects)
+    by_key = defaultdict(list)
+    for p in payments:
+        by_key[p.key].append(p)
+
+    say(f"计算 {len(persons):,} 人 …")
+    assessor = Assessor(Engine(settings=settings), region.name, year)
+    clerk = previous.clerk if previous else {}
+    years = [py for k, person in persons.items()
+             if (py := assessor.assess(person, by_key.get(k, ()), clerk.get(k))) is not None]
+    years.sort(key=lambda py: (py.person.township, py.person.village, py.person.key))
+    period = args.period or _period(payments, year)
+    unit = args.unit or ""
+    title = lambda b: tpl.TITLES[b].replace("{地区}", region.full_name)  # noqa: E731
+
+    say(f"写出 {out} …")
+    rejects = roster_rejects + pay_rejects + (previous.rejected if previous else [])
+    t1 = list(table1.rows(years, region.name, year))
+    write_workbook(tpl.template_path(tpl.TABLE1), paths[tpl.TABLE1],
+                   {**_fill(tpl.TABLE1, "表一", t1), **_fill(tpl.TABLE1, "异常", table1.anomaly_rows(rejects, years))},
+                   _texts(tpl.TABLE1, "表一", title(tpl.TABLE1), unit, period), force=args.force)
+    t2, changes = mobilisation.rows(years, previous, period)
+    write_workbook(tpl.template_path(tpl.TABLE2), paths[tpl.TABLE2],
+                   {**_fill(tpl.TABLE2, "表二", t2), **_fill(tpl.TABLE2, "变动情况", changes)},
+                   _texts(tpl.TABLE2, "表二", title(tpl.TABLE2), unit, period), force=args.force)
+    write_workbook(tpl.template_path(tpl.REASONABLE), paths[tpl.REASONABLE],
+                   _fill(tpl.REASONABLE, "合理化未参保", mobilisation.reasonable_rows(years)),
+                   _texts(tpl.REASONABLE, "合理化未参保", title(tpl.REASONABLE), unit, period), force=args.force)
+    req = list(requests.rows(years, args.batch))
+    write_workbook(tpl.template_path(tpl.REQUESTS), paths[tpl.REQUESTS], _fill(tpl.REQUESTS, "代缴请款明细", req),
+                   _texts(tpl.REQUESTS, "代缴请款明细", title(tpl.REQUESTS), unit, period), force=args.force)
+    from ..rules.enrolment import targets
+    write_workbook(tpl.template_path(tpl.COVERAGE), paths[tpl.COVERAGE],
+                   _fill(tpl.COVERAGE, "参保率", coverage.rows(years, targets(assessor.ctx))),
+                   _texts(tpl.COVERAGE, "参保率", title(tpl.COVERAGE), unit, period), force=args.force)
+
+    status = {s: sum(1 for py in years if py.status == s) for s in (ENROLLED, REASONABLE, UNENROLLED)}
+    errors = sum(1 for py in years if py.error)
+    skipped = sum(len(t.skipped) for t in tables)
+    print(f"完成：{out}（{'、'.join(p.name for p in paths.values())}）")
+    print(_counts_line("认定名单", sum(len(t.rows) for t in tables), used, len(roster_rejects), skipped))
+    print(_counts_line("缴费记录", len(pay_table.rows), len(payments), len(pay_rejects), len(pay_table.skipped)))
+    if previous:
+        print(_counts_line("上月表二", previous.rows_read, previous.rows_read - len(previous.rejected),
+                           len(previous.rejected), 0) + f"；变动 {len(changes):,} 条")
+    print(f"{year}年度应参保 {len(years):,} 人 = 已参保 {status[ENROLLED]:,}（表一 {len(t1):,}）+ 合理未参保 "
+          f"{status[REASONABLE]:,} + 未参保 {status[UNENROLLED]:,}（表二）；无法计算资助 {errors:,} 人（见「异常」）")
+    subsidy = sum(py.subsidy for py in years if py.status == ENROLLED and not py.error)
+    print(f"资助金额 {format_yuan(subsidy)} 元；代缴请款 {len(req):,} 人 "
+          f"{format_yuan(sum(py.subsidy for py in years if py.status == ENROLLED and py.route == FUND and not py.error))} 元")
+    if rejects:
+        print(f"异常行见 {paths[tpl.TABLE1].name} 的工作表「异常」，共 {len(rejects) + errors:,} 行")
+    if settings.example:
+        print("注意：设置文件为示例数字（example = true），金额不可用于正式报送。")
+    print(f"用时 {time.monotonic() - started:.1f} 秒")
+    return 0
+
+
+def _period(payments, year: int) -> str:
+    months = [p.pay_date for p in payments if p.year == year]
+    if not months:
+        return f"{year}年度"
+    last = max(months)
+    return f"{last.year}-{last.month:02d}"
+
+
+# ------------------------------------------------------------------------------------------------ compare
+_UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
+
+
+def compare(args) -> int:
+    started = time.monotonic()
+    say = _say(args.quiet)
+    book = default_book()
+    region = book.region(args.region) if args.region else None
+    out = _out_dir(args.out)
+    tables = _read_rosters(args.rosters, say)
+    pay_table = _read_payments(args.payments, say)
+    rejects: list[Reject] = []
+    payments = read_payments(pay_table, region, rejects)
+    year = args.year or max((p.year for p in payments), default=None)
+    if year is None:
+        raise FileError("缴费记录中没有可用的记录（全部被拒绝或为空），无法比对")
+    persons: dict[str, Person] = {}
+    roster_rejects: list[Reject] = []
+    used = read_rosters(tables, region, year, persons, roster_rejects)
+    detail, summary = cmp.compare(persons, payments, year)
+    period = args.period or f"{year}年度"
+    note = ""
+    if region is not None:
+        view = Engine().ctx_for_year(region.name, year).view
+        a, b = view.get("compare.list_due_day"), view.get("compare.fix_due_day")
+        if a and b:
+            note = f"名单每月{a.value}日前报送，修正结果每月{b.value}日前反馈〔{a.citation}〕"
+    depts = sorted(summary)
+    paths = {d: out / f"比对结果_{_UNSAFE.sub('_', d)}.xlsx" for d in depts if d != cmp.NO_LIST}
+    total_path = out / "比对汇总.xlsx"
+    for p in [*paths.values(), total_path]:
+        check_output(p, args.force)
+
+    def summary_row(d):
+        s = summary[d]
+        return (d, s["rows"], s["people"], s["ok"], *(s[o] for o in cmp.OUTCOMES), note)
+
+    def numbered(rows):
+        return [(i, *r) for i, r in enumerate(rows, 1)]
+
+    title = lambda d: tpl.TITLES[tpl.COMPARE].replace("{部门}", d)  # noqa: E731
+    say(f"写出 {out} …")
+    bad = roster_rejects + rejects
+    anomaly = lambda rs: [(r.source, r.row, r.name, r.id_number, r.reason) for r in rs]  # noqa: E731
+    for d, path in paths.items():
+        mine = numbered(r for r in detail if r[0] == d)
+        theirs = [r for r in roster_rejects if department_of(Path(r.source)) == d]
+        write_workbook(tpl.template_path(tpl.COMPARE), path,
+                       {**_fill(tpl.COMPARE, "比对结果", mine), **_fill(tpl.COMPARE, "汇总", [summary_row(d)]),
+                        **_fill(tpl.COMPARE, "异常", anomaly(theirs))},
+                       _texts(tpl.COMPARE, "比对结果", title(d), args.unit or "", period), force=args.force)
+    write_workbook(tpl.template_path(tpl.COMPARE), total_path,
+                   {**_fill(tpl.COMPARE, "比对结果", numbered(detail)),
+                    **_fill(tpl.COMPARE, "汇总", [summary_row(d) for d in depts]),
+                    **_fill(tpl.COMPARE, "异常", anomaly(bad))},
+                   _texts(tpl.COMPARE, "比对结果", title("各部门"), args.unit or "", period), force=args.force)
+    skipped = sum(len(t.skipped) for t in tables)
+    print(f"完成：{out}（{len(paths)} 个部门的比对结果 + {total_path.name}）")
+    print(_counts_line("认定名单", sum(len(t.rows) for t in tables), used, len(roster_rejects), skipped))
+    print(_counts_line("缴费记录", len(pay_table.rows), len(payments), len(rejects), len(pay_table.skipped)))
+    for d in depts:
+        s = summary[d]
+        found = "，".join(f"{o} {s[o]:,}" for o in cmp.OUTCOMES if s[o])
+        print(f"  {d}：名单 {s['rows']:,} 行，一致 {s['ok']:,}" + (f"；{found}" if found else ""))
+    if roster_rejects or rejects:
+        print(f"异常 {len(bad):,} 行（无法识别的证件号码、日期等）见 {total_path.name} 的工作表「异常」")
+    print(f"用时 {time.monotonic() - started:.1f} 秒")
+    return 0
+
+
+__all__ = ["enrol", "compare"]

@@ -1,0 +1,50 @@
+"""比对 (龙政办规〔2022〕14号 二(六)5), every outcome on a hand-made case (西秀 identities, 2022)."""
+from __future__ import annotations
+
+from .support import PAY_HEAD, ROSTER_HEAD, d, gid, run, sheet_rows, xlsx
+
+P = {i: gid("520402", "19550101", i) for i in range(1, 8)}
+
+
+def test_each_outcome(tmp_path, capsys):
+    mz = xlsx(tmp_path / "西秀_认定名单_民政.xlsx", ROSTER_HEAD, [
+        ["镇", "村", "P1", P[1], "低保对象", d("2020-01-01")],
+        ["镇", "村", "P2", P[2], "低保对象", d("2020-01-01")],
+        ["镇", "村", "P4", P[4], "低保对象", d("2020-01-01")],
+        ["镇", "村", "P5", P[5], "低保对象", d("2020-01-01")],
+        ["镇", "村", "P5", P[5], "低保", d("2020-01-01")],
+        ["镇", "村", "P6", P[6], "低保对象", d("2020-01-01")],
+        ["镇", "村", "P7", P[7], "低保对象", d("2020-01-01")]])
+    xc = xlsx(tmp_path / "西秀_认定名单_乡村振兴.xlsx", ROSTER_HEAD, [
+        ["镇", "村", "P3", P[3], "脱贫户", d("2019-01-01"), d("2022-02-28")],
+        ["镇", "村", "P6", P[6], "脱贫户", d("2019-01-01")]])
+    pays = xlsx(tmp_path / "pay.xlsx", PAY_HEAD, [
+        ["P2", P[2], 2022, "居民", d("2022-01-10"), 0, "", "特困人员"],
+        ["P3", P[3], 2022, "居民", d("2022-05-01"), 220, "", "脱贫户"],
+        ["P4", P[4], 2022, "居民", d("2022-01-10"), 220, "", "低保对象"],
+        ["P4", P[4], 2022, "居民", d("2022-02-10"), 220, "贵阳市云岩区", "低保对象"],
+        ["P5", P[5], 2022, "居民", d("2022-01-10"), 220, "", "低保对象"],
+        ["P6", P[6], 2022, "居民", d("2022-01-10"), 220, "", "低保对象"],
+        ["P7", P[7], 2022, "居民", d("2022-01-10"), 220, "", "低保对象"]])
+    out = tmp_path / "out"
+    assert run("compare", mz, xc, "--payments", pays, "--out", out, "--region", "西秀", "--quiet") == 0
+    rows = sheet_rows(out / "比对汇总.xlsx", "比对结果", 5)
+    found = {(r[4], r[10]) for r in rows}
+    assert ("P1", "未找到参保记录") in found
+    assert ("P2", "身份不符") in found           # 代缴类别 特困人员, lists say 低保对象
+    assert ("P3", "身份已取消仍享受资助") in found  # ended 2022-02-28, subsidised 2022-05-01
+    assert ("P4", "重复资助") in found            # here and 贵阳市云岩区
+    assert ("P5", "名单内重复") in found           # 低保对象 and 低保 are one identity, twice on 民政's list
+    assert ("P6", "多部门认定") in found
+    assert not any(r[4] == "P7" for r in rows)    # consistent: not listed
+    assert {r[4] for r in rows if r[10] == "重复资助"} == {"P4"}
+    p4 = next(r for r in rows if r[4] == "P4" and r[10] == "重复资助")
+    assert "2处资助参保" in p4[11]
+    summary = {r[0]: r for r in sheet_rows(out / "比对汇总.xlsx", "汇总", 2)}
+    # 民政: 7 rows, 6 people; rows with a problem: P1, P2, P4, P5 (second row) → 7 − 4 = 3 一致 (P5 first row, P6, P7)
+    assert summary["民政"][1:4] == (7, 6, 3)
+    assert summary["乡村振兴"][1:4] == (2, 2, 1)
+    assert (out / "比对结果_民政.xlsx").exists() and (out / "比对结果_乡村振兴.xlsx").exists()
+    mine = sheet_rows(out / "比对结果_乡村振兴.xlsx", "比对结果", 5)
+    assert {r[1] for r in mine} == {"乡村振兴"}
+    assert "认定名单：读入 9 行 = 采用 9 + 异常 0" in capsys.readouterr().out
