@@ -117,6 +117,114 @@ def write(path: Path, region: str, data: list[list], specials: bool = True) -> N
     wb.save(path)
 
 
+# 大病保险支付 is left out on purpose: with it, the ledger takes the export's 大病 (and a missing 大病 setting
+# no longer rejects a row), which the sample fill tests pin; reconcile checks 大病 whenever an export has it.
+PAID_HEADERS = ["医疗救助基金", "倾斜救助", "政府兜底"]
+
+
+def with_paid(path: Path, region: str) -> list[str]:
+    """Add the platform's paid fund columns to the export at ``path``: what the policy gives (the ledger's own
+    computation, settings.example.toml), with planted differences on the last claim of a few persons (so no
+    later claim of theirs is affected): returns what was planted, for the docs.
+
+    Planted (the first person, in settlement order, whose last claim fits): one fen more 医疗救助; 医疗救助 paid
+    as if the annual cap were not used up; as if the threshold were passed; paid as another identity;
+    阳城: the 90% top-up missed; 200.00 of 政府兜底 on one claim."""
+    from openpyxl import load_workbook
+    from processor.book import default_book
+    from processor.chain import settle
+    from processor.io.reader import read_export
+    from processor.ledgers.compute import compute
+    from processor.reconcile.compute import _topped_up
+    from processor.settings import load_settings
+    from processor import identities as ids
+    book = default_book()
+    reg = book.region(region)
+    settings = load_settings(str(HERE.parent / "settings.example.toml"), known_regions=set(book.regions))
+    outcome = compute(read_export(path), reg, settings)
+    paid = {}
+    last = {}
+    for ln in outcome.lines:
+        r = ln.result
+        paid[ln.row.source_row] = [r.assist, r.tilt or 0, 0]
+        if not ln.row.reversal:
+            last[ln.row.claim.person] = ln
+    reversed_people = {ln.row.claim.person for ln in outcome.lines if ln.row.reversal}
+    finals = [ln for ln in outcome.lines if last.get(ln.row.claim.person) is ln
+              and ln.row.claim.person not in reversed_people]
+    planted, used = [], set()
+
+    def plant(what, test, change):
+        for ln in finals:
+            if ln.row.source_row in used:
+                continue
+            got = test(ln)
+            if got is not None:
+                change(ln, got)
+                used.add(ln.row.source_row)
+                planted.append(f"第{ln.row.source_row}行 {ln.row.claim.settlement_id}：{what}")
+                return
+
+    def counter(ln, **state):
+        st = ln.state_after.minus(ln.result.delta)._replace(**state)
+        ctx = outcome.views[ln.row.claim.settled_on]
+        s = settle(ctx, ids.resolve(ctx.view, ln.row.category), ln.row.claim, st)
+        return s if s.assist > ln.result.assist else None
+
+    def set_assist(ln, s):
+        paid[ln.row.source_row][0] = s.assist
+
+    plant("医疗救助多付1分（舍入）", lambda ln: ln if ln.result.assist > 0 else None,
+          lambda ln, _: paid[ln.row.source_row].__setitem__(0, ln.result.assist + 1))
+    plant("医疗救助未按年度限额（年度限额已用完）", lambda ln: counter(ln, assist=0, tilt=0), set_assist)
+    plant("医疗救助未扣起付标准（未达起付标准）", lambda ln: counter(ln, selfpay=10 ** 13, remaining=10 ** 13), set_assist)
+
+    def other_identity(ln):
+        ctx = outcome.views[ln.row.claim.settled_on]
+        if ln.result.identity != ids.ORDINARY or ln.row.claim.kind != "住院":
+            return None
+        for other in ctx.view.priority:
+            try:
+                s = settle(ctx, (other,), ln.row.claim, ln.state_after.minus(ln.result.delta))
+            except Exception:
+                continue
+            if s.assist > 0 and s.critical_computed is not None:
+                return other, s
+        return None
+
+    def set_identity(ln, got):
+        other, s = got
+        paid[ln.row.source_row][:2] = [s.assist, s.tilt or 0]
+    plant("按其他身份支付（身份不符）", other_identity, set_identity)
+
+    def topup(ln):
+        ctx = outcome.views[ln.row.claim.settled_on]
+        st = ln.state_after.minus(ln.result.delta)
+        return ln if _topped_up(ctx, ln.result, ln.row.claim, st) else None
+    plant("漏付综合支付比例兜底（阳城 90%）", topup,
+          lambda ln, _: paid[ln.row.source_row].__setitem__(0, ln.result.assist - 1000))
+    plant("政府兜底 200.00 元（文件未给该项待遇）", lambda ln: ln, lambda ln, _: paid[ln.row.source_row].__setitem__(2, 20000))
+
+    wb = load_workbook(path)
+    ws = wb.worksheets[0]
+    header_row = 3
+    col0 = ws.max_column + 1
+    existing = {ws.cell(header_row, c).value: c for c in range(1, ws.max_column + 1)}
+    cols = []
+    for h in PAID_HEADERS:
+        if h in existing:
+            cols.append(existing[h])
+        else:
+            ws.cell(header_row, col0, h)
+            cols.append(col0)
+            col0 += 1
+    for source_row, amounts in paid.items():
+        for c, v in zip(cols, amounts):
+            ws.cell(source_row, c, v / 100)
+    wb.save(path)
+    return planted
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--region", choices=list(REGIONS))
@@ -133,6 +241,8 @@ def main(argv=None) -> int:
         path = HERE / f"{region}_结算导出.xlsx"
         write(path, region, claims(region, args.people, 1500))
         print(path)
+        for p in with_paid(path, region):
+            print("  " + p)
     return 0
 
 

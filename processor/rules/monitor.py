@@ -42,3 +42,27 @@ def monitor(ctx: Ctx, identity: str, selfpay: int, ytd_selfpay: int = 0) -> Resu
             return Result(None, identity, tuple(steps), name)
         steps.append(Step(lambda v=value, ln=line, w=what: f"{w} {format_yuan(v)} 元未超过 {format_yuan(ln)} 元", p.citation))
     return Result(None, identity, tuple(steps), "")
+
+
+def heavy_burden(ctx: Ctx, identity: str, inpolicy_selfpay_12m: int) -> Result:
+    """龙岩 龙政办规〔2022〕14号 二(一)1 第五类条件(1) and 二(七)3: the in-policy self-pay of the 12 months up to
+    this settlement "达到或超过" (≥) the previous year's 居民人均可支配收入. A person with no identity of
+    classes 1–4 is a 第五类（因病致贫重病患者）candidate — conditions (2) and (3) (family income and property)
+    are for 民政 to verify; one who has an identity is on the heavy-burden warning list pushed to 民政 and
+    乡村振兴. ``text``: the list name, or "" below the line."""
+    p = ctx.view.get("heavy_burden.line")
+    if p is None:
+        raise PolicyNotInForce(f"{ctx.region}的政策未规定高额医疗费用负担预警线")
+    steps: list[Step] = []
+    line = ctx.money(p, steps=steps, label="高额医疗费用负担线")
+    months = ctx.view.get("heavy_burden.months")
+    span = months.value if months is not None else 12
+    if inpolicy_selfpay_12m < line:
+        steps.append(Step(lambda: f"前{span}个月政策范围内个人自付 {format_yuan(inpolicy_selfpay_12m)} 元未达到 "
+                                  f"{format_yuan(line)} 元", p.citation))
+        return Result(None, identity, tuple(steps), "")
+    ordinary = identity in ("", "普通参保人")
+    name = "第五类候选（因病致贫重病患者）" if ordinary else "高额医疗费用负担预警"
+    steps.append(Step(lambda: f"前{span}个月政策范围内个人自付 {format_yuan(inpolicy_selfpay_12m)} 元达到 "
+                              f"{format_yuan(line)} 元：列入{name}", p.citation))
+    return Result(None, identity, tuple(steps), name)

@@ -37,10 +37,11 @@ ALIASES = {
     "统筹基金支出": "basic_paid", "基本医疗保险报销金额": "basic_paid", "统筹基金": "basic_paid",
     "基本医疗基金支出": "basic_paid", "基本医保支付": "basic_paid",
     "大病保险支付": "critical_paid", "居民大病基金": "critical_paid", "大病报销金额": "critical_paid",
-    "大病补充医疗保险支出": "critical_paid", "大病保险": "critical_paid",
+    "大病补充医疗保险支出": "critical_paid", "大病保险": "critical_paid", "大病保险基金": "critical_paid",
     "医疗救助基金": "assistance_paid", "医疗救助": "assistance_paid", "医疗救助金额": "assistance_paid",
     "医疗救助基金支出": "assistance_paid",
-    "倾斜救助": "tilt_paid", "倾斜救助金额": "tilt_paid",
+    "倾斜救助": "tilt_paid", "倾斜救助金额": "tilt_paid", "倾斜救助支付": "tilt_paid", "倾斜救助基金": "tilt_paid",
+    "政府兜底": "backstop_paid", "政府兜底支付": "backstop_paid", "政府兜底金额": "backstop_paid", "兜底保障": "backstop_paid",
     "目录外费用": "out_of_catalog", "政策范围外费用": "out_of_catalog",
     "限额以上个人自付": "above_limit_selfpay", "II类限额以上个人自付": "above_limit_selfpay",
     "年度限额以上个人自付": "above_limit_selfpay", "超限额个人自付": "above_limit_selfpay",
@@ -51,6 +52,7 @@ ALIASES = {
     "医疗机构等级": "hospital_class", "医院等级": "hospital_class", "收费标准类别": "hospital_class",
     "是否转诊": "referral", "转诊": "referral",
     "是否省内": "in_province", "就医地类型": "in_province",
+    "是否市域内": "in_city", "是否设区市市域内": "in_city",
     "参保地": "insured_area", "参保统筹区": "insured_area",
 }
 
