@@ -91,13 +91,16 @@ CHECK_COLUMNS = ["源行号", "结算ID", "姓名", "基金", "导出金额", "�
 # 证件号码 is the key the next month matches on (the full number, as in 台账); 姓名 is for the reader.
 STATE_COLUMNS = ["证件号码", "姓名", "年度", "大病累计费用", "大病累计支付", "救助累计自付", "医疗救助累计",
                  "三重后累计自付", "倾斜救助累计", "个人自付累计"]
+# the values every native formula of `fill --formulas` reads (processor/ledgers/formulas.py): 计算值 is in
+# fen or 万分之一, column E (formulas.VALUE_COL)
+PARAM_COLUMNS = ["项目", "地区", "适用", "取值", "计算值", "单位", "文号", "条款", "有效期", "说明"]
 # the layout of ledgers written before 姓名 and the title rows (header in row 1): still readable
 STATE_COLUMNS_V1 = ["证件号码", "年度", "大病累计费用", "大病累计支付", "救助累计自付", "医疗救助累计",
                     "三重后累计自付", "倾斜救助累计", "个人自付累计"]
 
 SHEET_COLUMNS: dict[str, dict[str, list[str]]] = {
     name: {"台账": LEDGER_COLUMNS[name], "异常": ANOMALY_COLUMNS, "政策依据": BASIS_COLUMNS,
-           "汇总": SUMMARY_COLUMNS, "核对": CHECK_COLUMNS, "年度累计": STATE_COLUMNS}
+           "汇总": SUMMARY_COLUMNS, "核对": CHECK_COLUMNS, "年度累计": STATE_COLUMNS, "政策参数": PARAM_COLUMNS}
     for name in LEDGER_COLUMNS
 }
 
@@ -109,10 +112,11 @@ SHEET_ROWS: dict[str, tuple[int, int | None]] = {
     "汇总": (4, None),   # its 合计 rows are data rows (one per grouping), written by the ledger
     "核对": (4, None),
     "年度累计": (4, None),
+    "政策参数": (4, None),
 }
 SHEET_TITLES = {
     "异常": "{台账}·异常行", "政策依据": "{台账}·政策依据", "汇总": "{台账}·汇总",
-    "核对": "{台账}·导出金额核对", "年度累计": "{台账}·年度累计",
+    "核对": "{台账}·导出金额核对", "年度累计": "{台账}·年度累计", "政策参数": "{台账}·政策参数（公式读取的取值）",
 }
 LEDGER_HEADER_ROWS = (3, 4)
 
@@ -120,9 +124,10 @@ _MONEY = {"医疗费总额", "政策范围内费用", "基本医保支付", "大
           "医疗机构承担", "个人自付",
           "年度累计个人自付", "年度累计医疗救助", "导出金额", "按政策金额", "差额", *STATE_COLUMNS[3:]}
 _DATES = {"入院日期", "出院日期", "结算日期"}
-_INTS = {"序号", "源行号", "人次", "年度"}
+_INTS = {"序号", "源行号", "人次", "年度", "计算值"}
 COLUMN_KIND: dict[str, str] = {}
-for _cols in (*LEDGER_COLUMNS.values(), ANOMALY_COLUMNS, BASIS_COLUMNS, SUMMARY_COLUMNS, CHECK_COLUMNS, STATE_COLUMNS):
+for _cols in (*LEDGER_COLUMNS.values(), ANOMALY_COLUMNS, BASIS_COLUMNS, SUMMARY_COLUMNS, CHECK_COLUMNS, STATE_COLUMNS,
+              PARAM_COLUMNS):
     for _c in _cols:
         COLUMN_KIND[_c] = "money" if _c in _MONEY else "date" if _c in _DATES else "int" if _c in _INTS else "text"
 
@@ -133,7 +138,7 @@ _WIDTHS = {
     "适用身份": 10, "医疗类别": 10, "是否转诊": 10, "就诊医疗机构名称": 16, "入院日期": 12, "出院日期": 12,
     "结算日期": 12, "监测提示": 18, "备注": 16, "政策依据": 26,
     "源行号": 8, "原因": 50, "项目": 26, "取值": 22, "文号": 22, "条款": 24, "说明": 44, "分组方式": 10,
-    "分组": 16, "人次": 8, "基金": 10, "年度": 7,
+    "分组": 16, "人次": 8, "基金": 10, "年度": 7, "地区": 8, "适用": 14, "计算值": 16, "单位": 9, "有效期": 22,
 }
 _MONEY_WIDTH = 12
 # long free text: fixed width, wrapped (the row grows), never widened
@@ -143,12 +148,13 @@ TEXT_CAP = 16  # nor a measured text column (人员类别 低保、返贫致贫�
 
 # sheet -> (paper, orientation, scale %): see "Printing" in the module docstring
 PAGE = {"台账": ("A3", "landscape", 80), "异常": ("A4", "landscape", 100), "政策依据": ("A4", "landscape", 100),
-        "汇总": ("A4", "landscape", 100), "核对": ("A4", "landscape", 100), "年度累计": ("A4", "landscape", 100)}
+        "汇总": ("A4", "landscape", 100), "核对": ("A4", "landscape", 100), "年度累计": ("A4", "landscape", 100),
+        "政策参数": ("A4", "landscape", 100)}
 PAPER_MM = {"A4": (210, 297), "A3": (297, 420)}
 MARGIN_IN = (0.4, 0.6)  # left/right, top/bottom
 BODY_PT = 10
 # columns repeated at the left of every page (identify the row on a second block of pages)
-TITLE_COLUMNS = {"台账": 3, "异常": 0, "政策依据": 0, "汇总": 0, "核对": 0, "年度累计": 0}
+TITLE_COLUMNS = {"台账": 3, "异常": 0, "政策依据": 0, "汇总": 0, "核对": 0, "年度累计": 0, "政策参数": 0}
 
 
 def column_width(name: str) -> float:
@@ -364,7 +370,7 @@ def build_workbook(name: str) -> Workbook:
     ws = wb.active
     ws.title = "台账"
     _ledger_sheet(ws, name)
-    for sheet in ("异常", "政策依据", "汇总", "核对", "年度累计"):
+    for sheet in ("异常", "政策依据", "汇总", "核对", "年度累计", "政策参数"):
         _simple_sheet(wb.create_sheet(sheet), sheet, SHEET_COLUMNS[name][sheet], SHEET_TITLES[sheet])
     wb.properties.creator = "yibao"
     wb.properties.title = TITLES[name]

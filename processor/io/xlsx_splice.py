@@ -62,9 +62,17 @@ _NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 
 
 class Formula(str):
-    """A cell formula, e.g. ``Formula("SUM(N5:N9)")`` (a leading ``=`` is allowed and dropped)."""
+    """A cell formula, e.g. ``Formula("SUM(N5:N9)")`` (a leading ``=`` is allowed and dropped).
 
-    __slots__ = ()
+    ``Formula(text, cached=1234.5)`` also writes the value a spreadsheet would compute, so the cell shows
+    it before any recalculation and in viewers that never calculate (a number only)."""
+
+    __slots__ = ("cached",)
+
+    def __new__(cls, text: str, cached: float | int | None = None):
+        obj = super().__new__(cls, text)
+        obj.cached = cached
+        return obj
 
 
 @dataclass
@@ -229,6 +237,9 @@ class _Values:
             text = str.__str__(value)
             if text.startswith("="):
                 text = text[1:]
+            cached = getattr(value, "cached", None)
+            if cached is not None and type(cached) in (int, float) and math.isfinite(cached):
+                return f"><f>{_escape_formula(text)}</f><v>{cached!r}</v></c>"
             return f"><f>{_escape_formula(text)}</f></c>"
         # anything else: its text
         try:

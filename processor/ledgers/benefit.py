@@ -20,6 +20,8 @@ from ..describe import param_row
 from ..errors import InputError
 from ..io.ids import mask
 from ..io.xlsx_splice import Formula, SheetFill
+from .formulas import PolicySheet, RowRefs
+from .formulas import formulas as native_formulas
 from ..money import fen_to_yuan, format_yuan
 from ..settings import SETTING_KEYS, Settings
 from .compute import Line, Outcome
@@ -29,6 +31,7 @@ LEDGER_NAMES = {"待遇台账": XIXIU, "待遇报销台账": XIXIU, "表三": XI
                 "医疗救助台账": GENERIC, "医疗救助待遇台账": GENERIC, "救助台账": GENERIC}
 STATE_SHEET = "年度累计"
 CHECK_SHEET = "核对"
+PARAM_SHEET = "政策参数"
 
 
 def template_for(ledger: str) -> str:
@@ -70,6 +73,8 @@ class LedgerContext:
     columns: list[str]
     formulas: bool
     first_row: int
+    views: dict | None = None                 # settlement date → Ctx (the policy the row was computed by)
+    params: PolicySheet | None = None         # the 政策参数 rows the native formulas read
 
 
 def _values(line: Line, seq: int, ctx: LedgerContext) -> dict[str, object]:
@@ -92,40 +97,52 @@ def _values(line: Line, seq: int, ctx: LedgerContext) -> dict[str, object]:
         "监测提示": s.monitor or "", "备注": "；".join(notes), "政策依据": _cite_text(s.citations),
     }
     if ctx.formulas and not r.reversal:
-        v.update(_formulas(line, ctx, seq))
+        v.update(_formulas(line, ctx, seq, v))
     return v
 
 
-def _formulas(line: Line, ctx: LedgerContext, seq: int) -> dict[str, object]:
-    """Live =CRITICAL/=ASSIST/=TILT formulas: the rule stays in the cell, year-to-date figures as literals."""
+# what the native formulas read from the row (processor/ledgers/formulas.py); a bureau template without
+# them gets values
+_FORMULA_INPUTS = ("医疗费总额", "政策范围内费用", "基本医保支付", "大病保险", "医疗救助", "倾斜救助", "医疗机构承担",
+                   "个人自付")
+
+
+def _formulas(line: Line, ctx: LedgerContext, seq: int, values: dict[str, object]) -> dict[str, object]:
+    """Native formulas (MIN/MAX/ROUND/IF over the row, the year-to-date carried in and 政策参数), each with the
+    engine's value cached in the cell: the ledger shows the right figures before any recalculation."""
     cols = ctx.columns
-    row = ctx.first_row + seq - 1
-
-    def ref(name):
-        return f"{get_column_letter(cols.index(name) + 1)}{row}"
-
-    needed = ("适用身份", "政策范围内费用", "基本医保支付", "结算日期", "医疗类别", "大病保险", "医疗救助")
-    if any(n not in cols for n in needed):
+    if ctx.params is None or any(n not in cols for n in _FORMULA_INPUTS):
         return {}
-    s, c = line.result, line.row.claim
-    before = line.state_after.minus(s.delta)
-    region = ctx.region.name
-    referral = '"是"' if c.referral else '"否"'
+    row = ctx.first_row + seq - 1
+    refs = RowRefs({name: f"{get_column_letter(i + 1)}{row}" for i, name in enumerate(cols) if name})
+    rule_ctx = ctx.views[line.row.claim.settled_on]
     out: dict[str, object] = {}
-    if line.row.critical_export is None and s.in_critical:
-        out["大病保险"] = Formula(f'CRITICAL({ref("适用身份")},{ref("政策范围内费用")}-{ref("基本医保支付")},"{region}",'
-                              f'{fen_to_yuan(before.critical_base)},{ref("结算日期")},{referral})')
-    if c.out_of_catalog == 0 and s.in_assistance and not c.chronic_class2:  # II类: its base is not a cell
-        out["医疗救助"] = Formula(
-            f'ASSIST({ref("适用身份")},{ref("政策范围内费用")}-{ref("基本医保支付")}-{ref("大病保险")},"{region}",'
-            f'{fen_to_yuan(before.selfpay)},{fen_to_yuan(before.assist)},{ref("医疗类别")},{ref("结算日期")},{referral},'
-            f'{ref("政策范围内费用")},"{"是" if c.in_province else "否"}")')
-    if s.tilt is not None and s.in_assistance and not c.chronic_class2 and "倾斜救助" in cols:
-        out["倾斜救助"] = Formula(
-            f'TILT({ref("适用身份")},{ref("政策范围内费用")}-{ref("基本医保支付")}-{ref("大病保险")}-{ref("医疗救助")},'
-            f'"{region}",{fen_to_yuan(before.remaining)},{fen_to_yuan(before.tilt)},{ref("结算日期")},{referral},'
-            f'{fen_to_yuan(s.tilt_beyond)})')
+    for name, text in native_formulas(rule_ctx, ctx.params, refs, line, line.row.claim.chronic_class2).items():
+        if name in cols:
+            cached = values.get(name)
+            out[name] = Formula(text, cached=cached if isinstance(cached, (int, float)) else 0)
     return out
+
+
+def param_rows(ctx: LedgerContext):
+    """The 政策参数 sheet: every value the formulas read (filled while the 台账 rows are written, so this
+    generator must be consumed after them — the writer fills the sheets in workbook order)."""
+    if ctx.params is None:
+        yield ["（本台账未使用 --formulas：金额是数值；取值及其文号、条款见「政策依据」）"]
+        return
+    yield from (r.cells() for r in ctx.params.rows)
+    for text in VALUE_NOTES:
+        yield ["说明", "", "", text]
+
+
+# what stays a value in a --formulas ledger, and why (processor/ledgers/formulas.py)
+VALUE_NOTES = (
+    "公式只用 MIN、MAX、ROUND、IF 与四则运算（Excel 2010、WPS、LibreOffice 均能计算）；金额在公式内按“分”取整，"
+    "比例按万分之一，半分一律进位（四舍五入到分）。改本表“计算值”或台账中的金额，本行各项随之重算。",
+    "以下单元格是数值而不是公式：适用身份、医疗类别、是否转诊（它们决定公式读取本表的哪一行）；本行之前的年度累计"
+    "（以数值带入公式：改动前面某行不会带动后面各行，请重新运行 yibao fill）；冲销行（照原结算取反）；"
+    "导出已给出的大病保险支付；II类门诊特殊慢性病（限额以上自付来自导出，台账无此列）。",
+)
 
 
 def ledger_rows(outcome: Outcome, ctx: LedgerContext):
@@ -239,7 +256,7 @@ def default_layout(name: str) -> Layout:
     first, totals = SHEET_ROWS["台账"]
     cols = list(LEDGER_COLUMNS[name])
     return Layout(template_path(name), "台账", cols, cols, first, totals,
-                  {"异常", "政策依据", "汇总", CHECK_SHEET, STATE_SHEET})
+                  {"异常", "政策依据", "汇总", CHECK_SHEET, STATE_SHEET, PARAM_SHEET})
 
 
 def _fit(columns: list[str]) -> dict[int, tuple[float, bool]]:
@@ -301,7 +318,8 @@ def sheets(outcome: Outcome, layout: Layout, region: Region, settings: Settings,
            formulas: bool, names: dict[str, str] | None = None, template_name: str | None = None,
            page_header: str | None = None) -> dict[str, SheetFill]:
     """``page_header``: what every printed page after the first carries (title, 所属期)."""
-    ctx = LedgerContext(region, layout.columns, formulas, layout.first_row)
+    ctx = LedgerContext(region, layout.columns, formulas, layout.first_row, outcome.views,
+                        PolicySheet(first_row=SHEET_ROWS[PARAM_SHEET][0]) if formulas else None)
     breaks = page_blocks("台账", _group_ends(layout.columns, template_name)) if template_name else None
     out = {layout.sheet: SheetFill(ledger_rows(outcome, ctx), layout.first_row, layout.totals_row,
                                    fit=_fit(layout.columns), col_breaks=breaks, wrap=_wrap(layout.columns),
@@ -309,7 +327,7 @@ def sheets(outcome: Outcome, layout: Layout, region: Region, settings: Settings,
     extra_sheets = layout.extra_sheets
     makers = {"异常": lambda: rejected_rows(outcome), "政策依据": lambda: basis_rows(outcome, region, settings),
               "汇总": lambda: summary_rows(outcome), CHECK_SHEET: lambda: check_rows(outcome),
-              STATE_SHEET: lambda: state_rows(outcome, names)}
+              STATE_SHEET: lambda: state_rows(outcome, names), PARAM_SHEET: lambda: param_rows(ctx)}
     for sheet, rows in makers.items():
         if sheet in extra_sheets:
             columns = SHEET_COLUMNS[GENERIC][sheet]

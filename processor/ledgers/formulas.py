@@ -34,13 +34,15 @@ from ..book import Amount, FromSetting, Param, Share, Unlimited
 from ..chain import CRITICAL_KINDS, YearState
 from ..describe import label_of, value_text
 from ..identities import ORDINARY
+from ..money import round_fen
 from ..rules.common import Ctx
+
+from xlsx_templates.build import PARAM_COLUMNS as COLUMNS  # noqa: E402  (the sheet's columns, in the template)
 
 SHEET = "政策参数"
 HUGE = 10 ** 14  # fen: "no limit" (a billion yuan is 10**11 fen)
 BP = 10000       # rates are written in 万分之一 (basis points)
-COLUMNS = ["项目", "地区", "适用", "取值", "计算值", "单位", "文号", "条款", "有效期", "说明"]
-VALUE_COL = "E"
+VALUE_COL = "ABCDEFGHIJ"[COLUMNS.index("计算值")]
 
 
 @dataclass
@@ -55,9 +57,14 @@ class ParamRow:
     clause: str
     period: str
     note: str = ""
+    cached: int | None = None  # a formula row's value, as the engine computes it
 
     def cells(self) -> list:
-        return [self.label, self.region, self.applies, self.shown, self.value, self.unit, self.doc, self.clause,
+        value = self.value
+        if isinstance(value, str) and value.startswith("="):
+            from ..io.xlsx_splice import Formula
+            value = Formula(value, cached=self.cached)
+        return [self.label, self.region, self.applies, self.shown, value, self.unit, self.doc, self.clause,
                 self.period, self.note]
 
 
@@ -103,8 +110,13 @@ class Params:
         if isinstance(value, Share):
             base = self._setting(value.of, param)
             bp = _bp(value.rate)
-            return self.sheet.ref(key, lambda: plain(f"=ROUND({base}*{bp}/{BP},0)",
-                                                     f"{value_text(value)}（由本地设置计算）"))
+            fen = self.ctx.money(param, value)
+
+            def share_row():
+                row = plain(f"=ROUND({base}*{bp}/{BP},0)", f"{value_text(value)}（由本地设置计算）")
+                row.cached = fen
+                return row
+            return self.sheet.ref(key, share_row)
         if isinstance(value, FromSetting):
             return self._setting(value.key, param)
         raise TypeError(value)
@@ -119,11 +131,12 @@ class Params:
                                                     _bp(value), "万分之一", cite.doc, cite.clause, _period(param),
                                                     param.note))
 
-    def derived(self, key: tuple, label: str, formula: str, shown: str, unit: str, param: Param) -> str:
+    def derived(self, key: tuple, label: str, formula: str, shown: str, unit: str, param: Param,
+                cached: int | None = None) -> str:
         cite = param.citation
         return self.sheet.ref(("derived", self.ctx.region, param.start) + key,
                               lambda: ParamRow(label, self.ctx.region, "", shown, formula, unit, cite.doc,
-                                               cite.clause, _period(param), param.note))
+                                               cite.clause, _period(param), param.note, cached))
 
     def _setting(self, setting_key: str, param: Param) -> str:
         s = self.ctx.setting(setting_key, param)
@@ -179,15 +192,19 @@ def critical_terms(p: Params, identity: str, referral: bool):
     else:
         factor = view.require("critical.tilt.deductible_factor", "")
         base, f = p.money(p_ded), p.rate(factor)
-        ded = p.derived(("tilt_ded",), "大病倾斜起付线", f"=ROUND({base}*{f}/{BP},0)", "普通起付线 × 比例", "分", factor)
+        fen = round_fen(p.ctx.money(p_ded) * factor.value)
+        ded = p.derived(("tilt_ded",), "大病倾斜起付线", f"=ROUND({base}*{f}/{BP},0)", "普通起付线 × 比例", "分", factor,
+                        fen)
     if explicit_bands is not None:
         bands = [(None if isinstance(u, Unlimited) else p.money(explicit_bands, u), p.rate(explicit_bands, r))
                  for u, r in explicit_bands.value]
     else:
         add = p.rate(view.require("critical.tilt.rate_add", ""))
         p_add = view.get("critical.tilt.rate_add")
+        rates = [min(BP, _bp(p.ctx.rate(p_bands, r)) + _bp(p_add.value)) for _u, r in p_bands.value]
         bands = [(u, p.derived(("tilt_rate", i), f"大病倾斜支付比例（第{i + 1}段）", f"=MIN({BP},{r}+{add})",
-                               "普通比例 + 提高的百分点", "万分之一", p_add)) for i, (u, r) in enumerate(ordinary)]
+                               "普通比例 + 提高的百分点", "万分之一", p_add, rates[i]))
+                 for i, (u, r) in enumerate(ordinary)]
     return ded, bands, _cap(p, view.require("critical.tilt.cap", ""))
 
 

@@ -179,8 +179,9 @@ def test_ly_2_1_1_bare_edge_household_goes_to_the_exceptions(tmp_path):
     assert "读入结算行 2 = 写入台账 1 + 异常 1" in stdout
 
 
-def test_a_formulas_ledger_is_refused_as_previous_until_computed(tmp_path):
-    # --formulas writes =CRITICAL(...) etc. without results; read back they would be empty, i.e. 0 in the year.
+def test_a_formulas_ledger_carries_its_year_as_a_normal_one(tmp_path):
+    # --formulas writes each formula with the engine's value cached in the cell, so next month reads the
+    # same year-to-date from it as from a normal ledger (低保 75%: 8,000 → 6,000; then 1,000 → 750, year 6,750)
     rows = [gz_row("G1", date(2022, 3, 1), 8000, "住院")]
     export = tmp_path / "03_导出.xlsx"
     exports.write_export(export, rows)
@@ -195,6 +196,27 @@ def test_a_formulas_ledger_is_refused_as_previous_until_computed(tmp_path):
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
         code = main(["fill", "医疗救助台账", str(tmp_path / "04_导出.xlsx"), "--region", "赣州", "--settings", str(cfg),
                      "--quiet", "--out", str(tmp_path / "04_台账.xlsx"), "--previous", str(out)])
+    assert code == 0, err.getvalue()
+    assert fen(table(tmp_path / "04_台账.xlsx")[0]["年度累计医疗救助"]) == Y(6750)
+
+
+def test_a_ledger_with_formulas_without_results_is_refused_as_previous(tmp_path):
+    # a ledger saved by a program that keeps no results (openpyxl): its year would read as 0 → refused
+    rows = [gz_row("G1", date(2022, 3, 1), 8000, "住院")]
+    export = tmp_path / "03_导出.xlsx"
+    exports.write_export(export, rows)
+    cfg = exports.write_settings(tmp_path / "s.toml", "赣州", GZ_SETTINGS)
+    out = tmp_path / "03_台账.xlsx"
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        assert main(["fill", "医疗救助台账", str(export), "--region", "赣州", "--settings", str(cfg), "--quiet",
+                     "--out", str(out), "--formulas"]) == 0
+    wb = openpyxl.load_workbook(out)
+    wb.save(out)  # openpyxl drops the cached values
+    exports.write_export(tmp_path / "04_导出.xlsx", [gz_row("G2", date(2022, 4, 1), 1000, "住院")])
+    err = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+        code = main(["fill", "医疗救助台账", str(tmp_path / "04_导出.xlsx"), "--region", "赣州", "--settings", str(cfg),
+                     "--quiet", "--out", str(tmp_path / "04_台账.xlsx"), "--previous", str(out)])
     assert code == 2
-    assert "没有计算结果" in err.getvalue() and "--formulas" in err.getvalue()
+    assert "没有计算结果" in err.getvalue()
     assert not (tmp_path / "04_台账.xlsx").exists()
