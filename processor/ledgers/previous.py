@@ -16,6 +16,9 @@ from .benefit import STATE_COLUMNS, STATE_SHEET
 from .compute import PreviousLedger
 
 _LEDGER_NEEDS = ("结算ID", "证件号码", "结算日期", "政策范围内费用", "基本医保支付", "大病保险", "医疗救助", "个人自付")
+# our own column names (a header text already one of them needs no alias lookup)
+from xlsx_templates.build import LEDGER_COLUMNS as _LC  # noqa: E402
+_KNOWN = frozenset(c for cols in _LC.values() for c in cols)
 
 
 def read_previous(path: str | Path, region=None) -> PreviousLedger:
@@ -30,13 +33,14 @@ def read_previous(path: str | Path, region=None) -> PreviousLedger:
     from python_calamine import CalamineError, CalamineWorkbook
     try:
         with CalamineWorkbook.from_path(str(path)) as book:
-            if STATE_SHEET not in book.sheet_names or "台账" not in book.sheet_names:
+            ledger_sheet = _ledger_sheet(book.sheet_names)
+            if STATE_SHEET not in book.sheet_names or ledger_sheet is None:
                 raise FileError(f"上月台账缺少「台账」或「{STATE_SHEET}」工作表：请用本工具上月生成的台账")
             state_grid = book.get_sheet_by_name(STATE_SHEET).to_python(skip_empty_area=False)
-            ledger_grid = book.get_sheet_by_name("台账").to_python(skip_empty_area=False)
+            ledger_grid = book.get_sheet_by_name(ledger_sheet).to_python(skip_empty_area=False)
     except CalamineError:
         raise FileError("无法读取上月台账：文件已损坏或不是 xlsx，请用本工具上月生成的台账") from None
-    _check_uncomputed(path, report, ledger_grid)
+    _check_uncomputed(path, report, ledger_grid, ledger_sheet)
     _check_region(ledger_grid, region, path)
     _check_state(path, state_grid)
     prev = PreviousLedger(path=str(path))
@@ -49,19 +53,31 @@ def read_previous(path: str | Path, region=None) -> PreviousLedger:
     return prev
 
 
-def _check_uncomputed(path: Path, report, ledger_grid) -> None:
+_STANDARD_SHEETS = ("异常", "政策依据", "汇总", "核对", STATE_SHEET, "政策参数")
+
+
+def _ledger_sheet(names: list[str]) -> str | None:
+    """「台账」, or — in a ledger written into a bureau's own template (`--template`) — its first sheet that
+    is not one of the standard sheets this tool adds beside it."""
+    if "台账" in names:
+        return "台账"
+    return next((n for n in names if n not in _STANDARD_SHEETS), None)
+
+
+def _check_uncomputed(path: Path, report, ledger_grid, ledger_sheet: str = "台账") -> None:
     """A ledger written with --formulas holds formulas without results (calamine reads them as empty,
     which would carry 0 into the year): refuse it until a spreadsheet has computed and saved them.
     The totals row's SUMPRODUCTs, below the data, do not matter."""
     from ..io.safety import uncomputed_formulas
-    for sheet in (STATE_SHEET, "台账"):
+    for sheet in (STATE_SHEET, ledger_sheet):
         if sheet not in report.formulas:
             continue
         cells = uncomputed_formulas(path, sheet)
-        if sheet == "台账":
-            end = next((i for i, row in enumerate(ledger_grid) if i >= 4 and row and isinstance(row[0], str)
+        if sheet == ledger_sheet:
+            start, _idx = _ledger_header(ledger_grid)
+            end = next((i for i, row in enumerate(ledger_grid) if i >= start and row and isinstance(row[0], str)
                         and row[0].strip().startswith("合计")), len(ledger_grid))
-            cells = {rc: v for rc, v in cells.items() if 4 <= rc[0] < end}
+            cells = {rc: v for rc, v in cells.items() if start <= rc[0] < end}
         if cells:
             r, _c = min(cells)
             raise FileError(f"上月台账 {path.name}「{sheet}」第{r + 1}行起有 {len(cells):,} 个公式没有计算结果"
@@ -121,20 +137,13 @@ def _read_state(grid, prev: PreviousLedger) -> None:
 
 
 def _read_ledger(grid, prev: PreviousLedger, region=None) -> None:
-    # header texts: the sub-header (row 4) or the merged single header (row 3)
-    if len(grid) < 5:
+    start, idx = _ledger_header(grid)
+    if start >= len(grid):
         return
-    width = max(len(grid[2]), len(grid[3]))
-    names = []
-    for j in range(width):
-        sub = grid[3][j] if j < len(grid[3]) else None
-        top = grid[2][j] if j < len(grid[2]) else None
-        names.append(str(sub or top or "").strip())
-    idx = {n: j for j, n in enumerate(names) if n}
     missing = [n for n in _LEDGER_NEEDS if n not in idx]
     if missing:
         raise InputError(f"「台账」缺少列：{'、'.join(missing)}")
-    for n, row in enumerate(grid[4:], 5):
+    for n, row in enumerate(grid[start:], start + 1):
         first = row[0] if row else None
         if isinstance(first, str) and first.strip().startswith("合计"):
             break
@@ -288,25 +297,45 @@ def _ytd_problem(value) -> str:
 
 
 def _ledger_columns(grid) -> dict[str, int]:
-    """Column name → index in 台账 (the sub-header of row 4, or the header merged over rows 3–4)."""
-    if len(grid) < 4:
-        return {}
-    width = max(len(grid[2]), len(grid[3]))
-    idx: dict[str, int] = {}
-    for j in range(width):
-        sub = grid[3][j] if j < len(grid[3]) else None
-        top = grid[2][j] if j < len(grid[2]) else None
-        name = str(sub or top or "").strip()
-        if name:
-            idx.setdefault(name, j)
-    return idx
+    """Column name → index in 台账 (see :func:`_ledger_header`)."""
+    return _ledger_header(grid)[1]
+
+
+def _ledger_header(grid) -> tuple[int, dict[str, int]]:
+    """(index of the first data row, our column name → index) of a ledger sheet.
+
+    Our templates: the sub-header in row 4 or a header merged over rows 3–4, data from row 5. A bureau's
+    own template (`--template`): its header row among the first 40, texts mapped to our columns the way
+    the writer mapped them (身份证号 → 证件号码 …), a merged group header above taking empty cells."""
+    from .template import column_for
+
+    def names_of(i: int) -> list[str]:
+        row = grid[i]
+        upper = grid[i - 1] if i > 0 else []
+        out = []
+        for j in range(max(len(row), len(upper))):
+            sub = row[j] if j < len(row) else None
+            top = upper[j] if j < len(upper) else None
+            text = str(sub if sub not in (None, "") else (top or "")).strip()
+            out.append(text if text in _KNOWN else (column_for(text) or text))
+        return out
+
+    for i in range(min(len(grid), 40)):
+        names = names_of(i)
+        if "结算ID" in names and sum(1 for n in _LEDGER_NEEDS if n in names) >= 3:
+            idx: dict[str, int] = {}
+            for j, n in enumerate(names):
+                if n:
+                    idx.setdefault(n, j)
+            return i + 1, idx
+    return len(grid), {}
 
 
 def _ledger_facts(path: Path, grid, prev: PreviousLedger, region) -> None:
     """One pass over 台账 for the checks: the months the ledger settles (``prev.spans``), each
     settlement's amounts (``prev.amounts``, a reversal this month must match them), and the policy
     documents its 政策依据 cites (another region's documents: refused, see :func:`_check_citations`)."""
-    idx = _ledger_columns(grid)
+    start, idx = _ledger_header(grid)
     at = {k: idx.get(k) for k in ("结算ID", "结算日期", "医疗费总额", "政策范围内费用", "基本医保支付", "政策依据")}
     months: list[tuple[int, int]] = []
     cites: set[str] = set()
@@ -315,7 +344,7 @@ def _ledger_facts(path: Path, grid, prev: PreviousLedger, region) -> None:
         j = at[key]
         return row[j] if j is not None and j < len(row) else None
 
-    for row in grid[4:]:
+    for row in grid[start:]:
         first = row[0] if row else None
         if isinstance(first, str) and first.strip().startswith("合计"):
             break

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+import tempfile
 import time
 from collections import Counter
 from datetime import date
@@ -22,7 +23,7 @@ from .benefit import default_layout, header_texts, ledger_title, page_header_tex
 from .compute import compute
 from .normalise import REQUIRED_COLUMNS
 from .previous import check_months, read_previous_all
-from .template import OUTPUT_COLUMNS, bureau_layout, fit_prototype
+from .template import OUTPUT_COLUMNS, STANDARD_SHEETS, bureau_layout, complete_template, fit_prototype
 
 from xlsx_templates.build import GENERIC, SHEET_INFO_CELLS
 
@@ -101,8 +102,9 @@ def fill(args) -> int:
     out = Path(args.out)
     _check_out(out, args)
     check_output(out, args.force)  # exists without --force, or open in Excel/WPS: refused before any work
+    workdir = tempfile.TemporaryDirectory(prefix="yibao-template-")
     if args.template:
-        layout, name = fit_prototype(bureau_layout(Path(args.template))), None
+        layout, name = complete_template(fit_prototype(bureau_layout(Path(args.template))), workdir.name), None
     else:
         name = template_for(args.ledger)
         layout = default_layout(name)
@@ -135,7 +137,10 @@ def fill(args) -> int:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise FileError(f"无法创建输出文件夹 {out.parent}（{exc.strerror or exc}）：请换一个可写的输出位置") from None
-    write_workbook(layout.template, out, fills, texts, force=args.force)
+    try:
+        write_workbook(layout.template, out, fills, texts, force=args.force)
+    finally:
+        workdir.cleanup()
     _summary(outcome, out, settings, time.monotonic() - started, "异常" in layout.extra_sheets)
     return 0
 
@@ -223,6 +228,7 @@ def _summary(outcome, out: Path, settings, seconds: float, anomaly_sheet: bool =
 def template_check(args) -> int:
     path = Path(args.template)
     layout = bureau_layout(path)
+    fit_prototype(layout)  # what fill needs: a styled row under the header, formatted to the last filled column
     print(f"模板：{path}（工作表「{layout.sheet}」，表头在第 {layout.first_row - 1} 行，数据从第 {layout.first_row} 行起）")
     unknown = []
     for i, (header, col) in enumerate(zip(layout.headers, layout.columns)):
@@ -237,7 +243,11 @@ def template_check(args) -> int:
         print(f"  {column_letter(i)}列 {header or '（空）'}：{status}")
     known = sum(1 for c in layout.columns if c)
     print(f"共 {len(layout.columns)} 列，识别 {known} 列" + (f"；不认识的表头：{'、'.join(unknown)}" if unknown else ""))
-    print(f"附加工作表：{'、'.join(sorted(layout.extra_sheets)) or '无（异常、政策依据、汇总不会写出）'}")
+    added = [s for s in STANDARD_SHEETS if s not in layout.extra_sheets]
+    print("写出时本工具补上：" + "；".join(
+        ([f"工作表 {'、'.join(added)}"] if added else []) + ([] if layout.totals_row else ["样式行下的合计行"])
+        + ["日期、金额列的格式（样式行未设时）"]))
+    print("模板可用：yibao fill … --template " + str(path))
     return 0
 
 

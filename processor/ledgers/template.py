@@ -11,7 +11,10 @@ from ..io.safety import check_xlsx
 
 # columns this tool computes or numbers
 OUTPUT_COLUMNS = {"序号", "适用身份", "大病保险", "医疗救助", "倾斜救助", "个人自付", "年度累计个人自付",
-                  "年度累计医疗救助", "监测提示", "政策依据", "是否转诊"}
+                  "年度累计医疗救助", "监测提示", "政策依据", "进入医疗救助金额", "医疗机构承担"}
+# (a bureau's own 备注 column is the clerk's: left empty, as any column not recognised)
+# the sheets this tool writes beside the bureau's own (the next month's --previous reads 年度累计)
+STANDARD_SHEETS = ("异常", "政策依据", "汇总", "核对", "年度累计", "政策参数")
 # export key → our ledger column
 FROM_EXPORT = {"settlement_id": "结算ID", "id_number": "证件号码", "name": "姓名", "category": "人员类别",
                "kind": "医疗类别", "admission_date": "入院日期", "discharge_date": "出院日期",
@@ -49,6 +52,39 @@ def fit_prototype(layout: Layout) -> Layout:
         raise FileError(f"模板「{layout.sheet}」第{layout.first_row}行（样式行）只有前{width}列设了格式，"
                         f"而 {column_letter(j)}列「{header}」要填数：请把样式行的格式（边框、数字格式）设到最后一列")
     return replace(layout, columns=layout.columns[:width])
+
+
+def complete_template(layout: Layout, folder: Path) -> Layout:
+    """A copy of the bureau's template (in ``folder``) with what `fill` needs beside the bureau's own layout:
+    the standard sheets it lacks (异常, 年度累计 for next month's --previous, …), a 合计 row under the
+    prototype row when it has none (the totals a ledger must balance to), and date/money formats on
+    prototype cells left General (结算日期 would otherwise show as a serial number such as 44562).
+    The bureau's file itself is never modified."""
+    from openpyxl import load_workbook
+    from xlsx_templates.build import (_FORMATS, COLUMN_KIND, GENERIC, LEDGER_SUM_COLUMNS, SHEET_COLUMNS,
+                                      SHEET_TITLES, _simple_sheet, _totals_row)
+    try:
+        wb = load_workbook(layout.template)
+    except Exception:  # noqa: BLE001 - checked by bureau_layout already; a second reader may still fail
+        raise FileError(f"无法读取模板：{layout.template}") from None
+    ws = wb[layout.sheet]
+    proto = layout.first_row
+    for j, col in enumerate(layout.columns, 1):
+        kind = COLUMN_KIND.get(col) if col else None
+        cell = ws.cell(proto, j)
+        if kind in ("date", "money") and cell.number_format in ("General", "@"):
+            cell.number_format = _FORMATS[kind]
+    totals = layout.totals_row
+    if totals is None and all(ws.cell(proto + 1, j).value in (None, "") for j in range(1, len(layout.columns) + 1)):
+        totals = proto + 1
+        _totals_row(ws, totals, proto, [c or "" for c in layout.columns],
+                    [c for c in layout.columns if c in LEDGER_SUM_COLUMNS])
+    for sheet in STANDARD_SHEETS:
+        if sheet not in wb.sheetnames:
+            _simple_sheet(wb.create_sheet(sheet), sheet, SHEET_COLUMNS[GENERIC][sheet], SHEET_TITLES[sheet])
+    path = Path(folder) / "template.xlsx"
+    wb.save(path)
+    return replace(layout, template=path, totals_row=totals, extra_sheets=set(layout.extra_sheets) | set(STANDARD_SHEETS))
 
 
 def column_for(header: str) -> str:

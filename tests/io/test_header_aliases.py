@@ -34,7 +34,7 @@ ALIASES = {
     "超限价自费金额": "over_limit",
     "符合范围金额": "policy_cost", "符合医保报销金额": "policy_cost", "政策范围内费用": "policy_cost",
     "符合医保范围金额": "policy_cost", "政策范围内金额": "policy_cost",
-    "统筹基金支出": "basic_paid", "基本医疗保险报销金额": "basic_paid", "统筹基金": "basic_paid",
+    "统筹基金支出": "basic_paid", "基本医疗保险报销金额": "basic_paid", "统筹基金": "basic_paid", "统筹基金支付": "basic_paid",
     "基本医疗基金支出": "basic_paid", "基本医保支付": "basic_paid",
     "大病保险支付": "critical_paid", "居民大病基金": "critical_paid", "大病报销金额": "critical_paid",
     "大病补充医疗保险支出": "critical_paid", "大病保险": "critical_paid", "大病保险基金": "critical_paid",

@@ -595,6 +595,8 @@ def test_template_check_prints_the_mapping(tmp_path):
     assert "H列 大病保险：本工具计算/填写（大病保险）" in out
     assert "I列 备注：不认识，留空" in out
     assert "识别 8 列" in out and "不认识的表头：备注" in out
+    # what fill adds beside the bureau's layout
+    assert "写出时本工具补上：工作表 异常、政策依据、汇总、核对、年度累计、政策参数" in out and "模板可用" in out
 
 
 @pytest.mark.parametrize("styled", [None, 8])  # 8: the unknown 备注 column has no cell in the prototype row
@@ -607,11 +609,11 @@ def test_fill_into_a_bureau_template(filled, tmp_path, styled):
     assert sha256(tpl) == before
     (n, a, b, _), totals = printed(stdout)
     assert printed(stdout) == printed(filled["赣州"][1])
-    # no 异常 sheet in this template: the rejections are listed in the summary
-    assert "模板没有「异常」工作表" in stdout and stdout.count("\n  第") == b
+    # the standard sheets are written beside the bureau's own: the rejections are in 异常
+    assert "异常行见工作表「异常」" in stdout
 
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["救助发放明细"]
+    assert wb.sheetnames == ["救助发放明细", "异常", "政策依据", "汇总", "核对", "年度累计", "政策参数"]
     ws = wb.active
     assert ws["A1"].value == "某县医疗救助资金发放明细表"
     assert [c.value for c in ws[2]] == BUREAU_HEADERS
@@ -641,6 +643,35 @@ def test_bureau_template_whose_prototype_row_stops_short(tmp_path):
     out = tmp_path / "filled.xlsx"
     _fails(fill_args("赣州", out, "--quiet", "--template", tpl), "样式行", "F列")
     assert not out.exists()
+    # template check says the same before any fill is tried (it used to pass such a template)
+    _fails(["template", "check", str(tpl)], "样式行", "F列")
+
+
+def test_bureau_template_without_totals_dates_or_standard_sheets_carries_the_year(filled, tmp_path):
+    """A bureau's template with no 合计 row and a General-format date column: the output gets a 合计 row
+    summing the money columns, dates as dates, and the standard sheets — so next month's --previous reads
+    the year from it like from our own ledger."""
+    from openpyxl.styles import Border, Side
+    thin = Side(style="thin")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "发放表"
+    ws.append(["结算ID", "姓名", "身份证号", "人员类别", "医疗类别", "结算日期", "符合范围金额", "统筹基金支付",
+               "大病保险", "医疗救助", "个人自付"])
+    for j in range(1, 12):
+        ws.cell(2, j).border = Border(left=thin, right=thin, top=thin, bottom=thin)  # General formats
+    tpl = tmp_path / "bureau.xlsx"
+    wb.save(tpl)
+    out = tmp_path / "01.xlsx"
+    rc, stdout, err = run_cli(*fill_args("赣州", out, "--quiet", "--template", tpl))
+    assert rc == 0, err
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames[0] == "发放表" and "年度累计" in wb.sheetnames
+    ws = wb["发放表"]
+    (n, a, b, _), totals = printed(stdout)
+    assert ws.cell(2 + a, 1).value == "合计" and ws.cell(2 + a, 10).value == f"=SUMPRODUCT(J2:J{1 + a}+0)"
+    assert isinstance(ws.cell(2, 6).value, dt.datetime) and ws.cell(2, 6).number_format == "yyyy-mm-dd"
+    assert sum(fen(ws.cell(r, 10).value) for r in range(2, 2 + a)) == totals["医疗救助"]
 
 
 # ------------------------------------------------------------------------------ 7. policy / explain

@@ -220,3 +220,38 @@ def test_a_ledger_with_formulas_without_results_is_refused_as_previous(tmp_path)
     assert code == 2
     assert "没有计算结果" in err.getvalue()
     assert not (tmp_path / "04_台账.xlsx").exists()
+
+
+def test_a_ledger_in_a_bureau_template_carries_the_year_into_the_next_month(tmp_path):
+    # 赣州 低保对象 75%, below the 大病 deductible: January 4,000 − 统筹 2,000 = 2,000 → 救助 1,500, written into a
+    # bureau's own template; February (our template, --previous = January's bureau ledger) 2,000 − 1,000 →
+    # 750; the year's 医疗救助 1,500 + 750 = 2,250
+    from openpyxl.styles import Border, Side
+    thin = Side(style="thin")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "发放表"
+    ws.append(["结算ID", "姓名", "身份证号", "人员类别", "医疗类别", "结算日期", "符合范围金额", "统筹基金支付",
+               "大病保险", "医疗救助", "个人自付"])
+    for j in range(1, 12):
+        ws.cell(2, j).border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    tpl = tmp_path / "bureau.xlsx"
+    wb.save(tpl)
+    cfg = exports.write_settings(tmp_path / "s.toml", "赣州", GZ_SETTINGS)
+    jan_export, feb_export = tmp_path / "01.xlsx", tmp_path / "02.xlsx"
+    row = gz_row("J1", date(2022, 1, 10), 4000, "住院")
+    row["统筹基金支出"] = 2000
+    exports.write_export(jan_export, [row])
+    feb = gz_row("F1", date(2022, 2, 10), 2000, "住院")
+    feb["统筹基金支出"] = 1000
+    exports.write_export(feb_export, [feb])
+    jan_out, feb_out = tmp_path / "01_台账.xlsx", tmp_path / "02_台账.xlsx"
+    err = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+        assert main(["fill", "医疗救助台账", str(jan_export), "--region", "赣州", "--settings", str(cfg), "--quiet",
+                     "--template", str(tpl), "--out", str(jan_out)]) == 0, err.getvalue()
+        assert main(["fill", "医疗救助台账", str(feb_export), "--region", "赣州", "--settings", str(cfg), "--quiet",
+                     "--previous", str(jan_out), "--out", str(feb_out)]) == 0, err.getvalue()
+    assert fen(openpyxl.load_workbook(jan_out)["发放表"]["J2"].value) == Y(1500)
+    got = table(feb_out)[0]
+    assert (fen(got["医疗救助"]), fen(got["年度累计医疗救助"])) == (Y(750), Y(2250))
