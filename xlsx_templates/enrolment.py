@@ -129,6 +129,21 @@ def columns_of(book: str, sheet: str) -> list[str]:
     return [c for _g, cols in GROUPS[(book, sheet)] for c in cols]
 
 
+def width_of(column: str) -> float:
+    return _WIDTHS.get(column, 12 if kind(column) != "int" else 9)
+
+
+def layout_of(book: str, sheet: str) -> tuple[dict[int, tuple[float, bool]], dict[int, float]]:
+    """(fit, wrap) for the writer: numbers and dates widened after filling to their widest value (never
+    ###); text wraps at the column's width and the row grows to hold it (files are not re-laid out on
+    opening, so wrapped lines would otherwise overlap the next row)."""
+    cols = columns_of(book, sheet)
+    summed = set(SUMMED.get((book, sheet), ()))
+    fit = {i: (40, c in summed) for i, c in enumerate(cols, 1) if kind(c) != "text"}
+    wrap = {i: width_of(c) for i, c in enumerate(cols, 1) if kind(c) == "text"}
+    return fit, wrap
+
+
 def info_cells(book: str, sheet: str) -> dict[str, str]:
     n = len(columns_of(book, sheet))
     return {"title": "A1", "unit": "A2", "period": f"{get_column_letter(max(n // 2 - 1, 2))}2",
@@ -169,7 +184,7 @@ def _prototype(ws, row: int, columns: list[str]) -> None:
 
 def _widths(ws, columns: list[str]) -> None:
     for i, name in enumerate(columns, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = _WIDTHS.get(name, 12 if kind(name) != "int" else 9)
+        ws.column_dimensions[get_column_letter(i)].width = width_of(name)
 
 
 def _totals(ws, row: int, proto: int, columns: list[str], summed: list[str]) -> None:

@@ -56,7 +56,8 @@ def _texts(book: str, sheet: str, title: str, unit: str, period: str) -> dict[st
 
 def _fill(book: str, sheet: str, rows) -> dict[str, SheetFill]:
     proto, totals = tpl.rows_of(book, sheet)
-    return {sheet: SheetFill(rows, proto, totals)}
+    fit, wrap = tpl.layout_of(book, sheet)
+    return {sheet: SheetFill(rows, proto, totals, fit=fit, wrap=wrap)}
 
 
 def _read_rosters(paths, say):
