@@ -401,10 +401,14 @@ def _reproducible(data: bytes) -> bytes:
 
 def build(name: str, directory: Path | None = None) -> Path:
     """Write template ``name`` into ``directory`` (default: next to this module)."""
-    target = (directory or TEMPLATE_DIR) / f"{name}.xlsx"
+    return save_reproducible(build_workbook(name), (directory or TEMPLATE_DIR) / f"{name}.xlsx")
+
+
+def save_reproducible(wb: Workbook, target: Path) -> Path:
+    """Save a template byte-stably (fixed dates and zip times) and atomically: a writer reading the
+    template meanwhile never sees a half-written zip."""
     buf = io.BytesIO()
-    build_workbook(name).save(buf)
-    # atomic: a writer reading the template meanwhile never sees a half-written zip
+    wb.save(buf)
     tmp = target.with_name(f".{target.name}.tmp")
     tmp.write_bytes(_reproducible(buf.getvalue()))
     os.replace(tmp, target)

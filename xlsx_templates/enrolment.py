@@ -13,8 +13,6 @@ frozen panes. Rebuilding gives byte-identical files (fixed dates and zip timesta
 """
 from __future__ import annotations
 
-import io
-import os
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -23,7 +21,7 @@ from openpyxl.utils import get_column_letter
 
 from openpyxl.worksheet.properties import PageSetupProperties
 
-from .build import _ALIGN, _BODY_FONT, _BORDER, _FONT, _FORMATS, _header_cell, _reproducible, TEMPLATE_DIR
+from .build import _ALIGN, _BODY_FONT, _BORDER, _FONT, _FORMATS, _header_cell, save_reproducible, TEMPLATE_DIR
 
 TABLE1 = "表一_参保资助台账"
 TABLE2 = "表二_动员参保台账"
@@ -271,13 +269,7 @@ def build_workbook(book: str) -> Workbook:
 
 
 def build(book: str, directory: Path | None = None) -> Path:
-    target = (directory or TEMPLATE_DIR) / f"{book}.xlsx"
-    buf = io.BytesIO()
-    build_workbook(book).save(buf)
-    tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_bytes(_reproducible(buf.getvalue()))
-    os.replace(tmp, target)
-    return target
+    return save_reproducible(build_workbook(book), (directory or TEMPLATE_DIR) / f"{book}.xlsx")
 
 
 def main() -> None:

@@ -110,18 +110,7 @@ class Payment:
     row: int
 
 
-def _text(v) -> str:
-    if v.__class__ is str:
-        return v.strip()
-    if v is None:
-        return ""
-    if isinstance(v, float) and v.is_integer():
-        v = int(v)
-    return str(v).strip()
-
-
-def _shared(v) -> str:
-    return sys.intern(_text(v))
+from ..ledgers.normalise import _shared, _text  # noqa: E402  (one reading of a text cell for every input)
 
 
 def _check_markers(values: dict, columns: dict) -> None:

@@ -47,17 +47,10 @@ def _check_period(table, period: str) -> None:
     year, month = int(period[:4]), int(period[5:])
     outside: Counter = Counter()
     first_row = None
-    for raw in table.rows:
-        value = raw.values.get("settlement_date")
-        if value is None:
-            continue
-        try:
-            on = parse_date(value, "结算日期")
-        except YibaoError:
-            continue
+    for on, source_row in _settlement_dates(table):
         if (on.year, on.month) != (year, month):
             outside[f"{on.year}-{on.month:02d}"] += 1
-            first_row = first_row or raw.source_row
+            first_row = first_row or source_row
     if outside:
         months = "、".join(f"{m} {n:,} 行" for m, n in sorted(outside.items()))
         raise InputError(f"输入中有 {sum(outside.values()):,} 行的结算日期不在所属期 {period} 内（{months}；"
@@ -149,17 +142,23 @@ def _first_settlement(table) -> tuple[date | None, int | None]:
     """The input's earliest settlement date and its row (rows whose date does not parse are left to
     the computation, which rejects them)."""
     first, first_row = None, None
+    for on, source_row in _settlement_dates(table):
+        if first is None or on < first:
+            first, first_row = on, source_row
+    return first, first_row
+
+
+def _settlement_dates(table):
+    """(date, source row) of each row whose 结算日期 parses (the others are left to the computation,
+    which rejects them into 异常)."""
     for raw in table.rows:
         value = raw.values.get("settlement_date")
         if value is None:
             continue
         try:
-            on = parse_date(value, "结算日期")
+            yield parse_date(value, "结算日期"), raw.source_row
         except YibaoError:
             continue
-        if first is None or on < first:
-            first, first_row = on, raw.source_row
-    return first, first_row
 
 
 REJECT_GUARD_MIN_ROWS = 20
