@@ -79,6 +79,10 @@ def claims(region: str, people: int, rows: int, seed: int = 20221):
         self_funded = policy * rng.randint(0, 15) // 100
         out_cat = self_funded * rng.randint(0, 100) // 100 if kind == "住院" else 0
         hospital, klass = rng.choice(HOSPITALS)
+        if region == "阳城" and kind == "住院" and n % 20 == 3:
+            # one stay in twenty with out-of-catalog cost above the hospital's share (阳医保发〔2022〕2号 六:
+            # 40 / 140 = 28.6% of the total, over 15% / 20%), so `yibao costcheck` shows something real
+            self_funded = out_cat = policy * 40 // 100
         stay = rng.randint(2, 20)
         out.append([f"JS{year}{n + 1:07d}", p["name"], p["id"], p["cat"], p["town"], p["village"], kind,
                     "否" if rng.random() < 0.03 else "是", hospital, klass,
