@@ -125,3 +125,25 @@ def test_ganzhou_ten_percent_line_and_the_city_visit_rate(tmp_path):
     assert got["合计"]["医疗机构承担（超比例部分）"] == 0
     # visits in the city: G1 yes, G2 no → 1/2 = 50% < 90%
     assert "市域内就诊率：1/2 = 50.00%（不低于 90%：未达到）" in buf.getvalue()
+
+
+def test_xixiu_ten_percent_for_people_out_of_poverty(tmp_path):
+    # 区医保发〔2021〕40号 一(七): "脱贫人口医疗费用目录外费用继续控制在10%以内" — per hospital, 脱贫人口's
+    # out-of-catalog cost over their total cost. X1 (脱贫人口) 1,200 / 10,000 = 12% > 10% → over;
+    # X2 (低保对象) is not counted by this clause.
+    rows = [dict(claim("X1", 1, "脱贫人口", "县人民医院", 10000, 1200), 证件号码=gb_id("5204021980010100" + "1")),
+            dict(claim("X2", 2, "低保对象", "县人民医院", 10000, 3000), 证件号码=gb_id("5204021980010100" + "2"))]
+    export = tmp_path / "export.xlsx"
+    exports.write_export(export, rows, extra_headers=("目录外费用",))
+    settings = exports.write_settings(tmp_path / "s.toml", "西秀", [
+        ("critical_deductible", 2022, "10000"), ("critical_rate", 2022, "60%"), ("critical_cap", 2022, "300000"),
+        ("assistance_cap", 2022, "50000")])
+    out = tmp_path / "控费.xlsx"
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        assert main(["costcheck", str(export), "--region", "西秀", "--hospitals", str(hospitals(tmp_path / "h.xlsx")),
+                     "--settings", str(settings), "--out", str(out), "--quiet"]) == 0
+    head, body = table(openpyxl.load_workbook(out)["按医疗机构"], "医疗机构")
+    got = {r[0]: dict(zip(head, r)) for r in body}
+    county = got["县人民医院"]
+    assert (county["结算笔数"], county["目录外费用"], county["是否超过"]) == (1, 1200, "超过")
+    assert round(Decimal(str(county["目录外占比"])), 2) == Decimal("0.12")
