@@ -2,7 +2,6 @@
 and the 异常 sheet (rejected rows, persons whose figures could not be computed)."""
 from __future__ import annotations
 
-from ..money import fen_to_yuan
 from .assess import ENROLLED, PersonYear
 from .people import Reject
 
@@ -10,8 +9,9 @@ RESIDENT_SCHEME_DOC = "城乡居民基本医疗保险"
 
 
 def yuan(fen: int | None):
-    """int fen → exact Decimal yuan for the cell (never a float)."""
-    return None if fen is None else fen_to_yuan(fen)
+    """int fen → the number written to the cell, as the ledger writes it: fen / 100 is correctly rounded,
+    so the cell's XML text is exactly the two-decimal amount; nothing is computed on it afterwards."""
+    return None if fen is None else fen / 100
 
 RESIDENT_SCHEME = "城乡居民基本医疗保险"
 

@@ -53,6 +53,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from operator import mul
 
 from ..errors import InputError
 
@@ -112,9 +113,14 @@ class PersonId:
 _BARE = frozenset({RESIDENT, RESIDENCE_PERMIT})
 
 
+_WEIGHT_SUM_48 = 48 * sum(_WEIGHTS)  # the ASCII code of "0" times every weight
+
+
 def check_digit(body: str) -> str:
-    """The ISO 7064 MOD 11-2 check character of the first 17 digits."""
-    return _CHECK[sum(int(c) * w for c, w in zip(body, _WEIGHTS)) % 11]
+    """The ISO 7064 MOD 11-2 check character of the first 17 digits: Σ digit × weight (7 9 10 5 8 4 2 1 6 3
+    7 9 10 5 8 4 2) mod 11 → 1 0 X 9 8 7 6 5 4 3 2. (Summed over the ASCII codes, less 48 per weight:
+    the same number, in C — a county's roster checks hundreds of thousands.)"""
+    return _CHECK[(sum(map(mul, body.encode("ascii"), _WEIGHTS)) - _WEIGHT_SUM_48) % 11]
 
 
 def mask(value) -> str:
