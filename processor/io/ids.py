@@ -82,6 +82,7 @@ for _canon, _aliases in {
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
 _EIGHTEEN = re.compile(r"^\d{17}[\dX]$")
+_CLEAN = re.compile(r"[0-9]{17}[0-9X]\Z")  # ASCII only: full-width digits go through the normalisation
 _FIFTEEN = re.compile(r"^\d{15}$")
 _SCIENTIFIC = re.compile(r"^[+-]?\d+(\.\d*)?E[+-]?\d+$")
 _DECIMAL = re.compile(r"^\d+\.\d*$")
@@ -182,7 +183,8 @@ def normalise_id(value, on: date | None = None) -> PersonId:
     ``on``: the reference date; a birth date after it is refused (the settlement date in the batch)."""
     if value is None:
         raise InputError("缺少证件号码")
-    text = _text_of(value)
+    # most cells already hold a clean number: skip the normalisation (NFKC, spaces, x) for those
+    text = value if value.__class__ is str and _CLEAN.match(value) else _text_of(value)
     if not text:
         raise InputError("缺少证件号码")
     pid = _gb11643(text, RESIDENT)
