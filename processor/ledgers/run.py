@@ -212,6 +212,9 @@ def _summary(outcome, out: Path, settings, seconds: float, anomaly_sheet: bool =
           f"（另有空行/合计行 {len(outcome.skipped):,} 行未计入）")
     print(f"大病保险 {format_yuan(totals[0])} 元；医疗救助 {format_yuan(totals[1])} 元；"
           f"倾斜救助 {format_yuan(totals[2])} 元；个人自付 {format_yuan(totals[3])} 元")
+    borne = sum(ln.result.hospital_borne for ln in lines)
+    if borne:
+        print(f"医疗机构承担（目录外费用超过控制比例的部分，不计入个人自付）{format_yuan(borne)} 元")
     if outcome.rejected and anomaly_sheet:
         print(f"异常行见工作表「异常」，共 {len(outcome.rejected):,} 行")
     elif outcome.rejected:  # a bureau template without an 异常 sheet: the rows are listed here, not lost

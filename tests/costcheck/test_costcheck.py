@@ -147,3 +147,22 @@ def test_xixiu_ten_percent_for_people_out_of_poverty(tmp_path):
     county = got["县人民医院"]
     assert (county["结算笔数"], county["目录外费用"], county["是否超过"]) == (1, 1200, "超过")
     assert round(Decimal(str(county["目录外占比"])), 2) == Decimal("0.12")
+
+
+def test_costcheck_and_the_ledger_agree_on_what_hospitals_bear(tmp_path):
+    # the same rule (阳医保发〔2022〕2号 六) behind both: costcheck's 医疗机构承担 total on the 阳城 sample equals
+    # the sum of the ledger's 医疗机构承担 column (the hospital list of the sample names every hospital)
+    root = Path(__file__).resolve().parents[2]
+    sample, cfg = root / "samples" / "阳城_结算导出.xlsx", root / "settings.example.toml"
+    out_c, out_f = tmp_path / "控费.xlsx", tmp_path / "台账.xlsx"
+    buf_c, buf_f = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(buf_c), contextlib.redirect_stderr(io.StringIO()):
+        assert main(["costcheck", str(sample), "--region", "阳城", "--settings", str(cfg), "--hospitals",
+                     str(root / "samples" / "医疗机构名单_示例.xlsx"), "--out", str(out_c), "--quiet"]) == 0
+    with contextlib.redirect_stdout(buf_f), contextlib.redirect_stderr(io.StringIO()):
+        assert main(["fill", "医疗救助台账", str(sample), "--region", "阳城", "--settings", str(cfg), "--out", str(out_f),
+                     "--quiet"]) == 0
+    head, body = table(openpyxl.load_workbook(out_c)["按医疗机构"], "医疗机构")
+    borne_c = round(dict(zip(head, next(r for r in body if r[0] == "合计")))["医疗机构承担（超比例部分）"] * 100)
+    assert borne_c > 0
+    assert f"医疗机构承担（目录外费用超过控制比例的部分，不计入个人自付）{borne_c / 100:,.2f} 元" in buf_f.getvalue()
