@@ -95,8 +95,14 @@ class Params:
     def __init__(self, ctx: Ctx, sheet: PolicySheet):
         self.ctx, self.sheet, self.view = ctx, sheet, ctx.view
 
+    def _applies(self, param: Param, applies: str) -> str:
+        """The identity a per-identity value belongs to (assistance.rate.住院.低保对象 → 低保对象)."""
+        last = param.key.rsplit(".", 1)[-1]
+        return applies or (last if last in self.view.categories else "")
+
     def money(self, param: Param, value=None, applies: str = "") -> str:
         value = param.value if value is None else value
+        applies = self._applies(param, applies)
         key = ("money", self.ctx.region, param.key, param.start, repr(value))
         cite = param.citation
 
@@ -123,6 +129,7 @@ class Params:
 
     def rate(self, param: Param, value=None, applies: str = "") -> str:
         value = param.value if value is None else value
+        applies = self._applies(param, applies)
         if isinstance(value, FromSetting):
             return self._setting(value.key, param)
         key = ("rate", self.ctx.region, param.key, param.start, str(value))
