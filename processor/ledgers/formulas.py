@@ -151,7 +151,7 @@ class Params:
         key = ("setting", s.region, s.key, s.year)
         return self.sheet.ref(key, lambda: ParamRow(
             f"本地设置：{s.label}（{s.year}年）", s.region, "", value_text(s.value) if kind_rate else f"{s.value / 100:,.2f} 元",
-            _bp(s.value) if kind_rate else s.value, "万分之一" if kind_rate else "分", "本地设置", s.key, f"{s.year}年",
+            _bp(s.value) if kind_rate else s.value, "万分之一" if kind_rate else "分", "本地设置", s.label, f"{s.year}年",
             f"来源：{s.source_text()}"))
 
 
