@@ -130,6 +130,10 @@ def param_rows(ctx: LedgerContext):
     if ctx.params is None:
         yield ["（本台账未使用 --formulas：金额是数值；取值及其文号、条款见「政策依据」）"]
         return
+    missing = [n for n in _FORMULA_INPUTS if n not in ctx.columns]
+    if missing:
+        yield ["说明", "", "", f"本单位模板没有公式需要的列（{'、'.join(missing)}）：金额写为数值，未写公式。"]
+        return
     yield from (r.cells() for r in ctx.params.rows)
     for text in VALUE_NOTES:
         yield ["说明", "", "", text]
