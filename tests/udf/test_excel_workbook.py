@@ -119,6 +119,8 @@ def test_examples_evaluate_to_their_stated_results(tmp_path, plugin):
         if expected is None or (isinstance(expected, str) and expected.startswith("（")):
             continue
         got = xc.evaluate(f"示例!{live[coord]}")
+        if hasattr(got, "isoformat"):  # WAIT_START: a date (the sheet states it as text)
+            got = got.isoformat()[:10]
         if isinstance(expected, str) and expected.startswith("#"):
             assert isinstance(got, str) and got.startswith(expected), (formula, got)
         else:
