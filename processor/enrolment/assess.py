@@ -65,6 +65,8 @@ class Assessor:
         self._subsidy: dict[tuple, object] = {}
         self._start: dict[tuple, object] = {}
         self._contribution: int | YibaoError | None = None
+        self._texts: dict[tuple[str, ...], str] = {}  # per identity set: the subsidy's note
+        self._routes: dict[tuple[int, int, int], tuple[str, str]] = {}
 
     def subsidy(self, names: tuple[str, ...]):
         r = self._subsidy.get(names)
@@ -89,26 +91,48 @@ class Assessor:
         return self._contribution
 
     def benefit_start(self, names: tuple[str, ...], on: date, case: str):
+        """(start date or None, the note's text) of a payment on ``on`` by someone with ``names`` then."""
         key = (names, on, case)
         r = self._start.get(key)
         if r is None:
             try:
-                r = self.engine.benefit_start("、".join(names), self.region, on, case)
+                res = self.engine.benefit_start("、".join(names), self.region, on, case)
+                r = (date.fromisoformat(res.text), "；".join(res.lines()))
             except YibaoError as err:
-                r = err
+                r = (None, f"待遇起始日：{err.message}")
             self._start[key] = r
+        return r
+
+    def subsidy_text(self, names: tuple[str, ...], r) -> str:
+        """The note of the subsidy of ``names`` (``r``: :meth:`subsidy` of the same names)."""
+        text = self._texts.get(names)
+        if text is None:
+            cites = "；".join(str(c) for c in r.citations())
+            text = self._texts[names] = f"资助：{r.identity} {format_yuan(r.fen or 0)} 元" + (f"〔{cites}〕" if cites else "")
+        return text
+
+    def route(self, subsidy: int, paid: int, contrib: int) -> tuple[str, str]:
+        key = (subsidy, paid, contrib)
+        r = self._routes.get(key)
+        if r is None:
+            rt = rules.route(self.ctx, subsidy, paid, contrib)
+            r = self._routes[key] = (rt.route, rt.text + (f"〔{rt.citation}〕" if rt.citation else ""))
         return r
 
     # ------------------------------------------------------------------------------------------
     def assess(self, person: Person, payments: list[Payment], clerk: dict | None = None) -> PersonYear | None:
         start, end = date(self.year, 1, 1), date(self.year, 12, 31)
-        spells = sorted((s for s in person.spells if s.overlaps(start, end)), key=lambda s: (s.recognised, s.identity))
+        spells = [s for s in person.spells if s.overlaps(start, end)]
         if not spells:
             return None
+        if len(spells) > 1:
+            spells.sort(key=lambda s: (s.recognised, s.identity))
         py = PersonYear(person, spells, UNENROLLED)
         py.identities = "、".join(dict.fromkeys(s.identity for s in spells))
         py.changes = _changes(spells, start, end)
-        mine = sorted((p for p in payments if p.year == self.year), key=lambda p: (p.pay_date, p.row))
+        mine = [p for p in payments if p.year == self.year]
+        if len(mine) > 1:
+            mine.sort(key=lambda p: (p.pay_date, p.row))
         local = [p for p in mine if p.scheme == RESIDENT and p.local]
         if local:
             py.status, py.payment, py.extra_payments = ENROLLED, local[0], len(local) - 1
@@ -159,22 +183,15 @@ class Assessor:
         if names:
             r = self.subsidy(names)
             py.subsidy, py.identity = r.fen or 0, r.identity
-            cites = "；".join(str(c) for c in r.citations())
-            notes.append(f"资助：{py.identity} {format_yuan(py.subsidy)} 元" + (f"〔{cites}〕" if cites else ""))
+            notes.append(self.subsidy_text(names, r))
             spell = next(s for s in counting if s.identity == r.identity)
             py.since, py.until = spell.recognised, spell.ended
             py.identity_from, _cite = rules.identity_benefit_from(self.ctx, spell.recognised)
         py.due = contrib - py.subsidy
         if pay is not None:
-            rt = rules.route(self.ctx, py.subsidy, pay.paid, contrib)
-            py.route, py.route_text = rt.route, rt.text + (f"〔{rt.citation}〕" if rt.citation else "")
+            py.route, py.route_text = self.route(py.subsidy, pay.paid, contrib)
             at_pay = tuple(dict.fromkeys(s.identity for s in py.spells if s.in_force(pay.pay_date)))
-            r = self.benefit_start(at_pay, pay.pay_date, pay.case)
-            if isinstance(r, YibaoError):
-                py.benefit_text = f"待遇起始日：{r.message}"
-            else:
-                py.benefit_start = date.fromisoformat(r.text)
-                py.benefit_text = "；".join(r.lines())
+            py.benefit_start, py.benefit_text = self.benefit_start(at_pay, pay.pay_date, pay.case)
             if py.extra_payments:
                 notes.append(f"另有 {py.extra_payments} 条本地居民医保缴费记录（见 yibao compare 重复资助）")
         py.note = "；".join(x for x in (py.note, *notes) if x)

@@ -119,6 +119,19 @@ def _check_markers(values: dict, columns: dict) -> None:
             raise InputError(value.reason(columns[key][0]))
 
 
+def key_of(v: dict, known: dict[str, str]) -> str:
+    """The person key of a row (:func:`person_of`), remembered per raw 居民身份证 text: a county's rosters and
+    payment records name the same 200,000 people, and the same text always validates the same way.
+    Only successes are remembered; a row with a 证件类型 always goes through :func:`person_of`."""
+    raw = v.get("id_number")
+    if raw.__class__ is not str or v.get("id_type") is not None:
+        return person_of(v).key
+    key = known.get(raw)
+    if key is None:
+        key = known[raw] = person_of(v).key
+    return key
+
+
 def department_of(path: Path, value: str = "") -> str:
     """The recognising department: the row's 认定部门, else a department named in the file name."""
     if value:
@@ -131,7 +144,7 @@ def department_of(path: Path, value: str = "") -> str:
 
 
 def read_rosters(tables: list[ExportTable], region: Region | None, year: int | None,
-                 persons: dict[str, Person], rejects: list[Reject]) -> int:
+                 persons: dict[str, Person], rejects: list[Reject], known: dict[str, str] | None = None) -> int:
     """Add every roster row to ``persons`` (by person key) or ``rejects``; returns the rows used.
 
     With a region, identities are resolved to the region's canonical names in the policy in force
@@ -142,6 +155,7 @@ def read_rosters(tables: list[ExportTable], region: Region | None, year: int | N
         from ..engine import Engine
         view = Engine().ctx_for_year(region.name, year).view
     used = 0
+    known = {} if known is None else known
     for table in tables:
         source = table.path.name
         for raw in table.rows:
@@ -149,7 +163,7 @@ def read_rosters(tables: list[ExportTable], region: Region | None, year: int | N
             name = _text(v.get("name"))
             try:
                 _check_markers(v, ROSTER_COLUMNS)
-                pid = person_of(v)
+                key = key_of(v, known)
                 raw_cat = _text(v.get("category"))
                 if not raw_cat:
                     raise InputError("缺少人员类别")
@@ -165,9 +179,9 @@ def read_rosters(tables: list[ExportTable], region: Region | None, year: int | N
                 rejects.append(Reject(source, raw.source_row, name, _text(v.get("id_number")), err.message))
                 continue
             dept = sys.intern(department_of(table.path, _text(v.get("department"))))
-            person = persons.get(pid.key)
+            person = persons.get(key)
             if person is None:
-                person = persons[pid.key] = Person(pid.key, name, _shared(v.get("township")), _shared(v.get("village")))
+                person = persons[key] = Person(key, name, _shared(v.get("township")), _shared(v.get("village")))
             else:  # a later row fills what an earlier one left empty
                 person.township = person.township or _shared(v.get("township"))
                 person.village = person.village or _shared(v.get("village"))
@@ -202,9 +216,12 @@ def is_local(region: Region | None, area: str) -> bool:
     return any(a in area for a in (region.name, *region.aliases))
 
 
-def read_payments(table: ExportTable, region: Region | None, rejects: list[Reject]) -> list[Payment]:
+def read_payments(table: ExportTable, region: Region | None, rejects: list[Reject],
+                  known: dict[str, str] | None = None) -> list[Payment]:
+    """``known``: the raw-ID memo of :func:`key_of`, shared with :func:`read_rosters` in one run."""
     from ..io.headers import PAYMENT_COLUMNS
     out: list[Payment] = []
+    known = {} if known is None else known
     source = table.path.name
     view_cache: dict[int, object] = {}
     for raw in table.rows:
@@ -212,7 +229,7 @@ def read_payments(table: ExportTable, region: Region | None, rejects: list[Rejec
         name = _text(v.get("name"))
         try:
             _check_markers(v, PAYMENT_COLUMNS)
-            pid = person_of(v)
+            key = key_of(v, known)
             year = _year(v.get("year"))
             scheme_text = _text(v.get("scheme")) or "城乡居民基本医疗保险"
             scheme = SCHEME_OF.get(scheme_text.replace(" ", ""))
@@ -235,6 +252,6 @@ def read_payments(table: ExportTable, region: Region | None, rejects: list[Rejec
         except YibaoError as err:
             rejects.append(Reject(source, raw.source_row, name, _text(v.get("id_number")), err.message))
             continue
-        out.append(Payment(pid.key, name, year, scheme, pay_date, paid, area, is_local(region, area), cat,
+        out.append(Payment(key, name, year, scheme, pay_date, paid, area, is_local(region, area), cat,
                            subsidy_paid, _text(v.get("case")), source, raw.source_row))
     return out

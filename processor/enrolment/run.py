@@ -108,9 +108,10 @@ def enrol(args) -> int:
 
     persons: dict[str, Person] = {}
     roster_rejects: list[Reject] = []
-    used = read_rosters(tables, region, year, persons, roster_rejects)
+    known: dict[str, str] = {}  # raw ID text → person key, validated once for rosters and payments
+    used = read_rosters(tables, region, year, persons, roster_rejects, known)
     pay_rejects: list[Reject] = []
-    payments = read_payments(pay_table, region, pay_rejects)
+    payments = read_payments(pay_table, region, pay_rejects, known)
     by_key = defaultdict(list)
     for p in payments:
         by_key[p.key].append(p)
@@ -189,13 +190,14 @@ def compare(args) -> int:
     tables = _read_rosters(args.rosters, say)
     pay_table = _read_payments(args.payments, say)
     rejects: list[Reject] = []
-    payments = read_payments(pay_table, region, rejects)
+    known: dict[str, str] = {}  # raw ID text → person key, validated once for payments and rosters
+    payments = read_payments(pay_table, region, rejects, known)
     year = args.year or max((p.year for p in payments), default=None)
     if year is None:
         raise FileError("缴费记录中没有可用的记录（全部被拒绝或为空），无法比对")
     persons: dict[str, Person] = {}
     roster_rejects: list[Reject] = []
-    used = read_rosters(tables, region, year, persons, roster_rejects)
+    used = read_rosters(tables, region, year, persons, roster_rejects, known)
     detail, summary = cmp.compare(persons, payments, year)
     period = args.period or f"{year}年度"
     note = ""
