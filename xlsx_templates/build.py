@@ -227,6 +227,27 @@ _ALIGN = {
 }
 
 
+def grouped_header(ws, groups) -> None:
+    """Rows 3–4: a group's name merged across its columns in row 3 and the column names in row 4; a column
+    without a group is merged down over both rows. ``groups``: [(group or None, [column, …]), …]."""
+    col = 1
+    for group, subs in groups:
+        if group is None:
+            (sub,) = subs
+            _header_cell(ws, 3, col, sub)
+            _header_cell(ws, 4, col, None)
+            ws.merge_cells(start_row=3, start_column=col, end_row=4, end_column=col)
+        else:
+            for j, sub in enumerate(subs):
+                _header_cell(ws, 3, col + j, group if j == 0 else None)
+                _header_cell(ws, 4, col + j, sub)
+            if len(subs) > 1:
+                ws.merge_cells(start_row=3, start_column=col, end_row=3, end_column=col + len(subs) - 1)
+        col += len(subs)
+    ws.row_dimensions[3].height = 20
+    ws.row_dimensions[4].height = 30
+
+
 def _header_cell(ws, row: int, col: int, text: str | None) -> None:
     cell = ws.cell(row=row, column=col, value=text)
     cell.font = _HEADER_FONT
@@ -295,22 +316,7 @@ def _ledger_sheet(ws, name: str) -> None:
     ws.row_dimensions[2].height = 20
 
     # rows 3–4: grouped header
-    col = 1
-    for group, subs in LEDGER_GROUPS[name]:
-        if group is None:
-            (sub,) = subs
-            _header_cell(ws, 3, col, sub)
-            _header_cell(ws, 4, col, None)
-            ws.merge_cells(start_row=3, start_column=col, end_row=4, end_column=col)
-        else:
-            for j, sub in enumerate(subs):
-                _header_cell(ws, 3, col + j, group if j == 0 else None)
-                _header_cell(ws, 4, col + j, sub)
-            if len(subs) > 1:
-                ws.merge_cells(start_row=3, start_column=col, end_row=3, end_column=col + len(subs) - 1)
-        col += len(subs)
-    ws.row_dimensions[3].height = 20
-    ws.row_dimensions[4].height = 30
+    grouped_header(ws, LEDGER_GROUPS[name])
 
     _prototype_row(ws, proto, columns)
     _totals_row(ws, totals, proto, columns, LEDGER_SUM_COLUMNS)

@@ -21,7 +21,7 @@ from openpyxl.utils import get_column_letter
 
 from openpyxl.worksheet.properties import PageSetupProperties
 
-from .build import _ALIGN, _BODY_FONT, _BORDER, _FONT, _FORMATS, _header_cell, save_reproducible, TEMPLATE_DIR
+from .build import _ALIGN, _BODY_FONT, _BORDER, _FONT, _FORMATS, _header_cell, grouped_header, save_reproducible, TEMPLATE_DIR
 
 TABLE1 = "表一_参保资助台账"
 TABLE2 = "表二_动员参保台账"
@@ -222,22 +222,7 @@ def _ledger(ws, book: str, sheet: str) -> None:
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=max(unit_end, 1))
     ws.merge_cells(start_row=2, start_column=unit_end + 1, end_row=2, end_column=date_col - 1)
     ws.merge_cells(start_row=2, start_column=date_col, end_row=2, end_column=n)
-    col = 1
-    for group, subs in GROUPS[(book, sheet)]:
-        if group is None:
-            (sub,) = subs
-            _header_cell(ws, 3, col, sub)
-            _header_cell(ws, 4, col, None)
-            ws.merge_cells(start_row=3, start_column=col, end_row=4, end_column=col)
-        else:
-            for j, sub in enumerate(subs):
-                _header_cell(ws, 3, col + j, group if j == 0 else None)
-                _header_cell(ws, 4, col + j, sub)
-            if len(subs) > 1:
-                ws.merge_cells(start_row=3, start_column=col, end_row=3, end_column=col + len(subs) - 1)
-        col += len(subs)
-    ws.row_dimensions[3].height = 20
-    ws.row_dimensions[4].height = 30
+    grouped_header(ws, GROUPS[(book, sheet)])
     _prototype(ws, proto, columns)
     if totals is not None:
         _totals(ws, totals, proto, columns, SUMMED[(book, sheet)])
