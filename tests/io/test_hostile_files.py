@@ -23,7 +23,6 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-import python_calamine
 
 from processor.book import default_book
 from processor.cli import main
@@ -109,21 +108,6 @@ def run_process(*argv) -> subprocess.CompletedProcess:
 
 def fill_argv(src: Path, out: Path, *extra) -> list:
     return ["fill", "医疗救助台账", src, "--region", "阳城", "--out", out, "--settings", SETTINGS_FILE, *extra]
-
-
-@pytest.fixture
-def no_calamine(monkeypatch):
-    """Fail the test if anything opens the workbook with calamine (the refusal must come first)."""
-
-    class Forbidden:
-        @classmethod
-        def from_path(cls, *args, **kwargs):
-            raise AssertionError("calamine must not see this file")
-
-        from_object = from_filelike = from_path
-
-    monkeypatch.setattr(python_calamine, "CalamineWorkbook", Forbidden)
-    monkeypatch.setattr(python_calamine, "load_workbook", Forbidden.from_path)
 
 
 # --- 1. a worksheet outside xl/worksheets/ ------------------------------------------------------------

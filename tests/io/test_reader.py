@@ -12,7 +12,6 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-import python_calamine
 
 from processor.errors import FileError
 from processor.io import safety
@@ -53,21 +52,6 @@ def sheet_xml(cells: str, dimension: str = "A1") -> bytes:
         '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
         f'<dimension ref="{dimension}"/><sheetData>{cells}</sheetData></worksheet>'
     ).encode()
-
-
-@pytest.fixture
-def no_calamine(monkeypatch):
-    """Fail the test if anything opens the workbook with calamine."""
-
-    class Forbidden:
-        @classmethod
-        def from_path(cls, *args, **kwargs):
-            raise AssertionError("calamine must not see this file")
-
-        from_object = from_filelike = from_path
-
-    monkeypatch.setattr(python_calamine, "CalamineWorkbook", Forbidden)
-    monkeypatch.setattr(python_calamine, "load_workbook", Forbidden.from_path)
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-import python_calamine
 
 from processor.errors import FileError
 from processor.io import safety
@@ -26,21 +25,6 @@ from processor.io.safety import check_xlsx
 GIB = 1 << 30          # the limit, written out: 1 GiB of declared uncompressed bytes
 MEMBER = 50 << 20      # the largest padding member (not above RATIO_MIN_BYTES)
 ZEROS = bytes(1 << 20)
-
-
-@pytest.fixture
-def no_calamine(monkeypatch):
-    """Fail the test if anything opens the workbook with calamine (refusals must come first)."""
-
-    class Forbidden:
-        @classmethod
-        def from_path(cls, *args, **kwargs):
-            raise AssertionError("calamine must not see this file")
-
-        from_object = from_filelike = from_path
-
-    monkeypatch.setattr(python_calamine, "CalamineWorkbook", Forbidden)
-    monkeypatch.setattr(python_calamine, "load_workbook", Forbidden.from_path)
 
 
 def _base(path: Path) -> Path:
