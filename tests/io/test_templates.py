@@ -45,11 +45,10 @@ def test_ledger_header_cells(name):
     assert wb.sheetnames[:4] == ["台账", "异常", "政策依据", "汇总"]
     ws = wb["台账"]
     columns = tb.LEDGER_COLUMNS[name]
-    last = get_column_letter(len(columns))
     assert ws.max_column == len(columns)
     assert _ledger_headers(ws) == columns
 
-    # title, merged over all columns, bold 16pt, centered
+    # title: bold 16pt, centered
     if name == "待遇台账":
         assert ws["A1"].value == "安顺市西秀区特殊群体待遇（报销）台账（表三）"
     else:

@@ -64,3 +64,39 @@ def write_settings(path: Path, region: str, rows: list[tuple[str, int, str]]) ->
                      f'source = "测试用整数（非官方数字）"\n')
     path.write_text("".join(parts), encoding="utf-8")
     return path
+
+
+def run_fill(tmp: Path, name: str, rows: list, settings: Path, *, region: str = "阳城", previous=(),
+             extra_headers: tuple[str, ...] = ()) -> Path:
+    """Write ``rows`` as an export and run `yibao fill 医疗救助台账` on it (quiet, must succeed); returns the
+    ledger's path. ``previous``: earlier ledgers of the year, in order."""
+    import contextlib
+    import io
+
+    from processor.cli import main
+
+    export = tmp / f"{name}.xlsx"
+    write_export(export, rows, extra_headers=tuple(extra_headers))
+    out = tmp / f"{name}_台账.xlsx"
+    argv = ["fill", "医疗救助台账", str(export), "--region", region, "--out", str(out), "--settings", str(settings),
+            "--quiet"]
+    for p in previous:
+        argv += ["--previous", str(p)]
+    err = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+        assert main(argv) == 0, err.getvalue()
+    return out
+
+
+def ledger_rows(path: Path) -> list[dict]:
+    """The 台账 sheet's data rows as {column name: value}, above the 合计 row, empty rows left out. A column
+    under a group is named by its row-4 text, one spanning both header rows by its row-3 text."""
+    ws = openpyxl.load_workbook(path)["台账"]
+    names = [ws.cell(4, j).value or ws.cell(3, j).value for j in range(1, ws.max_column + 1)]
+    out = []
+    for values in ws.iter_rows(min_row=5, values_only=True):
+        if values[0] == "合计":
+            break
+        if any(v is not None for v in values):
+            out.append(dict(zip(names, values)))
+    return out

@@ -8,8 +8,6 @@ test figures (not official). Reading of a row, as in test_months.py: "amount" = 
 """
 from __future__ import annotations
 
-import contextlib
-import io
 import sys
 from datetime import date
 from decimal import Decimal
@@ -22,7 +20,6 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/ledgers for the export builder
 import exports  # noqa: E402
 
-from processor.cli import main  # noqa: E402
 
 # 阳城 2022 test settings: ordinary 大病 deductible 10,000, 60%, cap 300,000 (阳医保发〔2022〕2号 三 leaves
 # them to the bureau); a 医疗救助 annual cap of 100,000 (far above every claim below).
@@ -59,31 +56,14 @@ def row(sid, who, idno, category, on, total, policy, basic, **more) -> dict:
 
 
 def fill(tmp: Path, name: str, region: str, rows: list, settings: Path, *, previous=(), extra_headers=()) -> Path:
-    export = tmp / f"{name}_结算导出.xlsx"
-    exports.write_export(export, rows, extra_headers=tuple(extra_headers))
-    out = tmp / f"{name}_台账.xlsx"
-    argv = ["fill", "医疗救助台账", str(export), "--region", region, "--out", str(out), "--settings", str(settings),
-            "--quiet"]
-    for p in previous:
-        argv += ["--previous", str(p)]
-    err = io.StringIO()
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
-        assert main(argv) == 0, err.getvalue()
-    return out
+    return exports.run_fill(tmp, f"{name}_结算导出", rows, settings, region=region, previous=previous,
+                            extra_headers=extra_headers)
 
 
 def ledger(path: Path) -> dict[tuple[str, bool], dict]:
     """(结算ID, is a reversal) → the 台账 row, money in fen."""
-    ws = openpyxl.load_workbook(path)["台账"]
-    names = [ws.cell(4, j).value or ws.cell(3, j).value for j in range(1, ws.max_column + 1)]
     out = {}
-    for r in range(5, ws.max_row + 1):
-        values = [ws.cell(r, j).value for j in range(1, ws.max_column + 1)]
-        if values[0] == "合计":
-            break
-        if all(v is None for v in values):
-            continue
-        d = dict(zip(names, values))
+    for d in exports.ledger_rows(path):
         for k in ("医疗费总额", "政策范围内费用", "基本医保支付", "大病保险", "医疗救助", "倾斜救助", "个人自付",
                   "年度累计个人自付", "年度累计医疗救助"):
             d[k] = fen(d[k])

@@ -62,17 +62,7 @@ def fen(value) -> int:
     return int(Decimal(repr(value)) * 100)
 
 
-def ledger_rows(path: Path) -> list[dict]:
-    ws = openpyxl.load_workbook(path)["台账"]
-    names = [ws.cell(4, j).value or ws.cell(3, j).value for j in range(1, ws.max_column + 1)]
-    out = []
-    for r in range(5, ws.max_row + 1):
-        values = [ws.cell(r, j).value for j in range(1, ws.max_column + 1)]
-        if values[0] == "合计":
-            break
-        if any(v is not None for v in values):
-            out.append(dict(zip(names, values)))
-    return out
+ledger_rows = exports.ledger_rows
 
 
 def sheet(path: Path, name: str) -> list[list]:

@@ -617,21 +617,12 @@ MONEY = ("医疗费总额", "政策范围内费用", "基本医保支付", "大�
 
 
 def ledger(path: Path) -> list[dict]:
-    ws = openpyxl.load_workbook(path)["台账"]
-    names = [ws.cell(4, j).value or ws.cell(3, j).value for j in range(1, ws.max_column + 1)]
-    out = []
-    for r in range(5, ws.max_row + 1):
-        values = [ws.cell(r, j).value for j in range(1, ws.max_column + 1)]
-        if values[0] == "合计":
-            break
-        if all(v is None for v in values):
-            continue
-        row = dict(zip(names, values))
+    rows = exports.ledger_rows(path)
+    for row in rows:
         for k in MONEY:
             if k in row:
                 row[k] = fen(row[k])
-        out.append(row)
-    return out
+    return rows
 
 
 def sheet_rows(path: Path, sheet: str, first: int | None = None) -> list[list]:

@@ -23,17 +23,7 @@ def claim(sid, day, policy, basic, total=None):
 
 
 def fill(tmp, name, rows, settings, previous=()):
-    export = tmp / f"{name}.xlsx"
-    exports.write_export(export, rows)
-    out = tmp / f"{name}_台账.xlsx"
-    argv = ["fill", "医疗救助台账", str(export), "--region", "阳城", "--out", str(out), "--settings", str(settings),
-            "--quiet"]
-    for p in previous:
-        argv += ["--previous", str(p)]
-    err = io.StringIO()
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
-        assert main(argv) == 0, err.getvalue()
-    return out
+    return exports.run_fill(tmp, name, rows, settings, previous=previous)
 
 
 def sheet_rows(path, sheet, first):

@@ -11,8 +11,6 @@ The ledger's cells hold fen / 100 (correctly rounded), so they compare exactly w
 """
 from __future__ import annotations
 
-import contextlib
-import io
 import sys
 from datetime import date
 from pathlib import Path
@@ -24,7 +22,6 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/ledgers for the export builder
 import exports  # noqa: E402
 
-from processor.cli import main  # noqa: E402
 from processor.io.ids import check_digit  # noqa: E402
 
 ID = "99900019500101123" + check_digit("99900019500101123")
@@ -48,17 +45,7 @@ def settings(tmp_path):
 
 
 def fill(tmp, name, rows, settings, previous=()) -> Path:
-    export = tmp / f"{name}.xlsx"
-    exports.write_export(export, rows)
-    out = tmp / f"{name}_台账.xlsx"
-    argv = ["fill", "医疗救助台账", str(export), "--region", "阳城", "--out", str(out), "--settings", str(settings),
-            "--quiet"]
-    for p in previous:
-        argv += ["--previous", str(p)]
-    err = io.StringIO()
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
-        assert main(argv) == 0, err.getvalue()
-    return out
+    return exports.run_fill(tmp, name, rows, settings, previous=previous)
 
 
 def read(path) -> tuple[dict, list]:
