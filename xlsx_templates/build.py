@@ -256,19 +256,28 @@ def _header_cell(ws, row: int, col: int, text: str | None) -> None:
     cell.alignment = _CENTER_WRAP
 
 
-def _prototype_row(ws, row: int, columns: list[str]) -> None:
-    for i, name in enumerate(columns, start=1):
-        kind = COLUMN_KIND[name]
+def prototype_row(ws, row: int, kinds: list[str], formats: dict, aligns: dict) -> None:
+    """The styled empty row the writer copies for every data row: each column's number format and
+    alignment by its kind, the body font and a thin border."""
+    for i, kind in enumerate(kinds, start=1):
         cell = ws.cell(row=row, column=i)
-        cell.number_format = _FORMATS[kind]
-        cell.alignment = _ALIGN[kind]
+        cell.number_format = formats[kind]
+        cell.alignment = aligns[kind]
         cell.font = _BODY_FONT
         cell.border = _BORDER
 
 
+def set_widths(ws, widths: list[float]) -> None:
+    for i, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+
+
+def _prototype_row(ws, row: int, columns: list[str]) -> None:
+    prototype_row(ws, row, [COLUMN_KIND[n] for n in columns], _FORMATS, _ALIGN)
+
+
 def _widths(ws, columns: list[str]) -> None:
-    for i, name in enumerate(columns, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = column_width(name)
+    set_widths(ws, [column_width(n) for n in columns])
 
 
 def _page_setup(ws, sheet: str, last_col: str, last_row: int, title_rows: str | None) -> None:

@@ -21,7 +21,8 @@ from openpyxl.utils import get_column_letter
 
 from openpyxl.worksheet.properties import PageSetupProperties
 
-from .build import _ALIGN, _BODY_FONT, _BORDER, _FONT, _FORMATS, _header_cell, grouped_header, save_reproducible, TEMPLATE_DIR
+from .build import (_ALIGN, _BODY_FONT, _BORDER, _FONT, _FORMATS, _header_cell, grouped_header, prototype_row,
+                    save_reproducible, set_widths, TEMPLATE_DIR)
 
 TABLE1 = "表一_参保资助台账"
 TABLE2 = "表二_动员参保台账"
@@ -171,18 +172,11 @@ def _page_setup(ws, last_col: str, last_row: int, title_rows: str) -> None:
 
 
 def _prototype(ws, row: int, columns: list[str]) -> None:
-    for i, name in enumerate(columns, start=1):
-        k = kind(name)
-        cell = ws.cell(row=row, column=i)
-        cell.number_format = _FMT[k]
-        cell.alignment = _AL[k]
-        cell.font = _BODY_FONT
-        cell.border = _BORDER
+    prototype_row(ws, row, [kind(n) for n in columns], _FMT, _AL)
 
 
 def _widths(ws, columns: list[str]) -> None:
-    for i, name in enumerate(columns, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width_of(name)
+    set_widths(ws, [width_of(n) for n in columns])
 
 
 def _totals(ws, row: int, proto: int, columns: list[str], summed: list[str]) -> None:
