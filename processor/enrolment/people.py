@@ -17,7 +17,7 @@ from ..book import Region
 from ..dates import parse_date
 from ..errors import InputError, YibaoError
 from ..identities import resolve
-from ..io.ids import person_of
+from ..io.ids import DOC_TYPES, RESIDENT as ID_RESIDENT, person_of
 from ..io.reader import ExportTable
 from ..io.safety import CELL_MARKERS
 from ..money import parse_amount
@@ -119,12 +119,17 @@ def _check_markers(values: dict, columns: dict) -> None:
             raise InputError(value.reason(columns[key][0]))
 
 
+_RESIDENT_SPELLINGS = frozenset(text for text, canon in DOC_TYPES.items() if canon == ID_RESIDENT)
+
+
 def key_of(v: dict, known: dict[str, str]) -> str:
     """The person key of a row (:func:`person_of`), remembered per raw 居民身份证 text: a county's rosters and
     payment records name the same 200,000 people, and the same text always validates the same way.
-    Only successes are remembered; a row with a 证件类型 always goes through :func:`person_of`."""
+    Only successes are remembered. Only rows whose 证件类型 is empty or a 居民身份证 spelling use the memo (their
+    key depends on the number alone); any other type always goes through :func:`person_of`."""
     raw = v.get("id_number")
-    if raw.__class__ is not str or v.get("id_type") is not None:
+    id_type = v.get("id_type")
+    if raw.__class__ is not str or (id_type is not None and id_type not in _RESIDENT_SPELLINGS):
         return person_of(v).key
     key = known.get(raw)
     if key is None:

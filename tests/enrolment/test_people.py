@@ -36,6 +36,16 @@ def test_a_bad_number_is_refused_every_time_and_never_remembered():
     assert known == {}
 
 
+def test_a_resident_card_type_written_out_uses_the_memo_other_types_do_not():
+    known: dict[str, str] = {}
+    # platform exports often fill 证件类型 with 居民身份证 on every row: same key as an empty type
+    assert key_of({"id_number": "11010519491231002X", "id_type": "居民身份证"}, known) == "11010519491231002X"
+    assert key_of({"id_number": "11010519491231002X", "id_type": "身份证"}, known) == "11010519491231002X"
+    assert known == {"11010519491231002X": "11010519491231002X"}
+    with pytest.raises(InputError, match="校验位"):
+        key_of({"id_number": "110105194912310020", "id_type": "居民身份证"}, known)
+
+
 def test_a_row_with_a_document_type_is_not_taken_from_the_memo():
     known = {"AB123456": "should-not-be-used"}
     # 护照: the key carries the type, so a bare text remembered from elsewhere must not answer for it
