@@ -136,7 +136,30 @@ def find_header_row(
         if columns is not None else "姓名、证件号码、结算日期"
     raise FileError(
         f"未找到表头行：前{scan}行中没有识别出至少{MIN_KNOWN_COLUMNS}个已知列名（如 {examples}）"
+        + wrong_place_hint(rows[:scan], columns, 0)
     )
+
+
+def wrong_place_hint(rows: Sequence[Sequence[object]], columns: dict | None, own: int) -> str:
+    """A sentence for a file whose headers are another kind's (a payment file given as a roster), or ''."""
+    other = looks_like(rows, columns, own)
+    return f"。这个文件的表头像是「{other}」：是否选错了文件，或放错了位置？" if other else ""
+
+
+def looks_like(rows: Sequence[Sequence[object]], columns: dict | None, own: int = 0) -> str | None:
+    """The kind of file (:data:`KINDS`) other than ``columns`` whose headers a row matches best: at least
+    :data:`MIN_KNOWN_COLUMNS` of them and more than the ``own`` columns recognised; None when none does
+    (a settlement export missing one column is not called a roster for its 姓名 and 证件号码)."""
+    best, best_n = None, max(MIN_KNOWN_COLUMNS - 1, own)
+    for name, cols in KINDS.items():
+        if cols is (COLUMNS if columns is None else columns):
+            continue
+        for row in rows:
+            keys = {match_header(cell, cols) for cell in row if isinstance(cell, str)}
+            keys.discard(None)
+            if len(keys) > best_n:
+                best, best_n = name, len(keys)
+    return best
 
 
 def _map_row(row: Sequence[object], columns: dict | None = None) -> tuple[dict[int, str], list[str]]:
@@ -218,3 +241,8 @@ MOBILISATION_COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
     "evidence": ("佐证材料", ("佐证材料", "佐证资料", "证明材料")),
     "first_listed": ("首次列入", ("首次列入", "首次列入月份")),
 }
+
+
+# What each column set reads, for :func:`looks_like` (a file given in the wrong place).
+KINDS: dict[str, dict] = {"结算导出": COLUMNS, "认定名单": ROSTER_COLUMNS, "缴费记录": PAYMENT_COLUMNS,
+                          "代缴请款明细": REQUEST_COLUMNS, "动员参保台账（表二）": MOBILISATION_COLUMNS}

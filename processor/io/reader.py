@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from ..errors import FileError
-from .headers import COLUMNS, find_header_row, label
+from .headers import COLUMNS, find_header_row, label, wrong_place_hint
 from .safety import (MAX_UNCOMPRESSED_BYTES, MergedCell, check_xlsx, error_cells, require_input_file,
                      uncomputed_formulas)
 
@@ -100,6 +100,7 @@ def require_columns(table: ExportTable, required: Iterable[str | tuple[str, ...]
         f"{table.what}缺少必填列：{'；'.join(parts)}。"
         f"第{table.header_row}行表头中的列：{'、'.join(seen) or '（无）'}{more}。"
         "请改正表头（或在导出时勾选这些列）后重新导入；" + ("尚未计算任何结算" if table.columns is None else "尚未计算")
+        + wrong_place_hint([table.headers], table.columns, len(set(table.mapping.values())))
     )
 
 
@@ -121,7 +122,11 @@ def read_export(path: str | Path, sheet: str | None = None, columns: dict | None
         sheet = None
     else:
         raise FileError(f"不支持的文件类型“{suffix or '无扩展名'}”：请提供 .xlsx 或 CSV（UTF-8）文件")
-    table = _build_table(path, sheet, grid, numbers, merges, columns)
+    try:
+        table = _build_table(path, sheet, grid, numbers, merges, columns)
+    except FileError as err:  # no header row: say which file
+        raise FileError(f"{what.strip()} {path.name}：{err.message}" if path.name not in what else
+                        f"{what.strip()}：{err.message}") from None
     table.columns, table.what = columns, what
     return table
 

@@ -15,8 +15,10 @@ import pytest
 
 from processor.errors import FileError
 from processor.io import safety
-from processor.io.headers import COLUMNS, find_header_row, match_header, normalise_header
-from processor.io.reader import BLANK, REPEATED_HEADER, TOTAL, read_export
+from processor.enrolment.run import PAYMENT_REQUIRED
+from processor.io.headers import (COLUMNS, PAYMENT_COLUMNS, ROSTER_COLUMNS, find_header_row, match_header,
+                                  normalise_header)
+from processor.io.reader import BLANK, REPEATED_HEADER, TOTAL, read_export, require_columns
 from processor.io.safety import check_xlsx
 
 HEADER = ["序号", "结算id", "身份证号", "姓名", "救助身份", "结算日期", "医疗费总额（元）", "医疗救助", "备注"]
@@ -123,6 +125,51 @@ def test_header_beyond_scan_is_not_found():
     rows = [["标题"]] * 30 + [["姓名", "身份证号", "结算日期"]]
     with pytest.raises(FileError, match="未找到表头行"):
         find_header_row(rows)
+
+
+def _sheet(path: Path, rows: list[list]) -> Path:
+    wb = openpyxl.Workbook()
+    for r in rows:
+        wb.active.append(r)
+    wb.save(path)
+    return path
+
+
+PAY_HEAD = ["姓名", "证件号码", "参保年度", "险种", "缴费日期", "个人缴费金额", "参保地", "代缴类别"]
+ROSTER_HEAD = ["乡镇", "村", "姓名", "证件号码", "人员类别", "认定日期", "取消日期"]
+
+
+def test_a_payment_file_given_as_a_roster_is_named_and_recognised(tmp_path):
+    # the roster columns see only 姓名 and 证件号码 (2 < 3): no header; the payment columns see all 8
+    src = _sheet(tmp_path / "缴费.xlsx", [PAY_HEAD, ["甲", "11010519491231002X", 2022, "城乡居民基本医疗保险",
+                                                    "2022-01-05", 320, "", ""]])
+    with pytest.raises(FileError) as err:
+        read_export(src, columns=ROSTER_COLUMNS, what="认定名单 缴费.xlsx ")
+    assert err.value.message.startswith("认定名单 缴费.xlsx：未找到表头行")
+    assert "像是「缴费记录」" in err.value.message
+
+
+def test_a_roster_given_as_payments_is_recognised_in_the_missing_columns_message(tmp_path):
+    # the payment set knows 4 of these headers (乡镇、村、姓名、证件号码: a header row) but not 参保年度、缴费日期、
+    # 个人缴费金额; the roster set knows all 7, more than 4: the message says what the file is
+    src = _sheet(tmp_path / "名单.xlsx", [ROSTER_HEAD, ["城关镇", "一村", "甲", "11010519491231002X", "低保对象",
+                                                     "2022-01-05", None]])
+    table = read_export(src, columns=PAYMENT_COLUMNS, what="缴费记录 名单.xlsx ")
+    with pytest.raises(FileError) as err:
+        require_columns(table, PAYMENT_REQUIRED)
+    assert "缺少必填列" in err.value.message and "像是「认定名单」" in err.value.message
+
+
+def test_a_settlement_export_missing_one_column_is_not_called_a_roster(tmp_path):
+    # 5 of these headers are roster columns too (姓名、证件号码、人员类别、镇街、村（居）), but the export's own
+    # set knows all 10: no hint
+    head = ["姓名", "证件号码", "人员类别", "镇街", "村（居）", "医疗类别", "结算日期", "医疗费总额", "符合范围金额", "统筹基金支出"]
+    src = _sheet(tmp_path / "导出.xlsx", [head, ["甲", "11010519491231002X", "低保对象", "城关镇", "一村", "住院",
+                                                "2022-03-01", 1000, 900, 500]])
+    table = read_export(src)
+    with pytest.raises(FileError) as err:
+        require_columns(table, ("settlement_id", "settlement_date"))
+    assert "「结算ID」" in err.value.message and "像是" not in err.value.message
 
 
 # --- xlsx --------------------------------------------------------------------------------------
