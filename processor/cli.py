@@ -21,7 +21,8 @@ from .book import coverage_problems, default_book, period_text
 from .dates import parse_date
 from .describe import param_row
 from .errors import YibaoError
-from .money import fen_to_yuan, format_yuan, parse_amount
+from .money import format_yuan, parse_amount
+from .rules.assistance import KINDS as ASSISTED_KINDS
 from .settings import load_settings
 
 
@@ -206,11 +207,14 @@ def cmd_costcheck(args) -> int:
     return run(args)
 
 
+REGION_HELP = "地区：赣州、龙岩、阳城、西秀（或其全称、别名）"
+
+
 def _report_args(sp, with_previous: bool = True) -> None:
     """The options the finance reports share with `fill`."""
     sp.add_argument("input", help="结算导出文件（xlsx 或 csv）")
-    sp.add_argument("--region", required=True)
-    sp.add_argument("--out", required=True)
+    sp.add_argument("--region", required=True, help=REGION_HELP)
+    sp.add_argument("--out", required=True, help="输出文件（.xlsx；已存在时须加 --force）")
     sp.add_argument("--settings", help="本地设置文件（默认取环境变量 YIBAO_SETTINGS）")
     if with_previous:
         sp.add_argument("--previous", action="append", help="本年度此前的台账（本工具生成），同 yibao fill")
@@ -239,7 +243,7 @@ def cmd_template_check(args) -> int:
 # ----------------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     p = ChineseParser(prog="yibao", description="医保台账：农村低收入人口医保政策计算与月度台账")
-    p.add_argument("--version", action="version", version=f"yibao {_version()}")
+    p.add_argument("--version", action="version", version=f"yibao {_version()}", help="显示版本号并退出")
     sub = p.add_subparsers(dest="command", required=True)
 
     pol = sub.add_parser("policy", help="政策文件").add_subparsers(dest="policy_cmd", required=True)
@@ -254,13 +258,14 @@ def build_parser() -> argparse.ArgumentParser:
     pc.set_defaults(func=cmd_policy_check)
 
     ex = sub.add_parser("explain", help="一次计算的过程")
-    ex.add_argument("what", choices=["assist", "critical", "subsidy", "tilt", "monitor"])
-    ex.add_argument("--region", required=True, help="地区：赣州、龙岩、阳城、西秀")
+    ex.add_argument("what", choices=["assist", "critical", "subsidy", "tilt", "monitor"],
+                    help="算什么：assist 医疗救助、critical 大病保险、subsidy 资助参保、tilt 倾斜救助、monitor 监测")
+    ex.add_argument("--region", required=True, help=REGION_HELP)
     ex.add_argument("--category", default="", help="人员类别，可多个，用、分隔")
     ex.add_argument("--amount", help="本次金额（元）：自付 / 进入大病的费用 / 三重后自付")
     ex.add_argument("--ytd", help="本次之前的年度累计金额（元）")
     ex.add_argument("--ytd-paid", help="本次之前年度累计已支付的救助（元）")
-    ex.add_argument("--kind", default="住院")
+    ex.add_argument("--kind", default="住院", help=f"医疗类别：{'、'.join(ASSISTED_KINDS)}（默认 住院）")
     ex.add_argument("--date", help="结算日期，默认今天")
     ex.add_argument("--year", type=int, help="资助参保年度")
     ex.add_argument("--stay-total", help="本次目录内费用（阳城返贫致贫90%%兜底用）")
@@ -272,7 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
     fl = sub.add_parser("fill", help="从结算导出填写台账")
     fl.add_argument("ledger", help="台账名称：待遇台账 或 医疗救助台账")
     fl.add_argument("input", help="结算导出文件（xlsx 或 csv）")
-    fl.add_argument("--region", required=True, help="地区：赣州、龙岩、阳城、西秀（或其全称、别名）")
+    fl.add_argument("--region", required=True, help=REGION_HELP)
     fl.add_argument("--out", required=True, help="输出的台账文件（.xlsx；已存在时须加 --force）")
     fl.add_argument("--settings", help="本地设置文件（默认取环境变量 YIBAO_SETTINGS）")
     fl.add_argument("--previous", action="append",
@@ -305,7 +310,7 @@ def build_parser() -> argparse.ArgumentParser:
     en = sub.add_parser("enrol", help="参保/资助台账（表一）、动员参保台账（表二）、合理化未参保、代缴请款、参保率")
     en.add_argument("rosters", nargs="+", help="各部门认定名单（xlsx 或 csv），可多个")
     en.add_argument("--payments", required=True, help="参保缴费记录（xlsx 或 csv）")
-    en.add_argument("--region", required=True)
+    en.add_argument("--region", required=True, help=REGION_HELP)
     en.add_argument("--year", required=True, type=int, help="参保年度，如 2022")
     en.add_argument("--out", required=True, help="输出文件夹")
     en.add_argument("--previous-mobilisation", help="上月本工具生成的表二（保留经办人员填写的动员情况）")

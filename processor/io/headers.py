@@ -147,11 +147,11 @@ def wrong_place_hint(rows: Sequence[Sequence[object]], columns: dict | None, own
 
 
 def looks_like(rows: Sequence[Sequence[object]], columns: dict | None, own: int = 0) -> str | None:
-    """The kind of file (:data:`KINDS`) other than ``columns`` whose headers a row matches best: at least
+    """The kind of file (:data:`FILE_KINDS`) other than ``columns`` whose headers a row matches best: at least
     :data:`MIN_KNOWN_COLUMNS` of them and more than the ``own`` columns recognised; None when none does
     (a settlement export missing one column is not called a roster for its 姓名 and 证件号码)."""
     best, best_n = None, max(MIN_KNOWN_COLUMNS - 1, own)
-    for name, cols in KINDS.items():
+    for name, cols in FILE_KINDS.items():
         if cols is (COLUMNS if columns is None else columns):
             continue
         for row in rows:
@@ -244,5 +244,5 @@ MOBILISATION_COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
 
 
 # What each column set reads, for :func:`looks_like` (a file given in the wrong place).
-KINDS: dict[str, dict] = {"结算导出": COLUMNS, "认定名单": ROSTER_COLUMNS, "缴费记录": PAYMENT_COLUMNS,
+FILE_KINDS: dict[str, dict] = {"结算导出": COLUMNS, "认定名单": ROSTER_COLUMNS, "缴费记录": PAYMENT_COLUMNS,
                           "代缴请款明细": REQUEST_COLUMNS, "动员参保台账（表二）": MOBILISATION_COLUMNS}
