@@ -314,6 +314,8 @@ def build_parser() -> argparse.ArgumentParser:
     en.add_argument("--year", required=True, type=int, help="参保年度，如 2022")
     en.add_argument("--out", required=True, help="输出文件夹")
     en.add_argument("--previous-mobilisation", help="上月本工具生成的表二（保留经办人员填写的动员情况）")
+    en.add_argument("--compare", metavar="DIR",
+                    help="同时把各部门比对结果写到这个文件夹（与 yibao compare 相同，输入只读一次）")
     en.add_argument("--settings", help="本地设置文件（默认取环境变量 YIBAO_SETTINGS）")
     en.add_argument("--period", help="所属期，如 2022-03（默认：缴费记录中最后一个月）")
     en.add_argument("--batch", help="代缴请款批次（默认：缴费月份）")

@@ -77,6 +77,11 @@ def _read_payments(path, say):
     return t
 
 
+def _read_counts(tables) -> tuple[int, int]:
+    """(data rows read, blank/合计 rows skipped) of the tables."""
+    return sum(len(t.rows) for t in tables), sum(len(t.skipped) for t in tables)
+
+
 def _counts_line(what: str, read: int, used: int, rejected: int, skipped: int) -> str:
     return (f"{what}：读入 {read:,} 行 = 采用 {used:,} + 异常 {rejected:,}"
             + (f"（另有空行/合计行 {skipped:,} 行未计入）" if skipped else ""))
@@ -94,6 +99,9 @@ def enrol(args) -> int:
     paths = {book_name: out / f"{name}.xlsx" for book_name, name in OUTPUTS.items()}
     for p in paths.values():
         check_output(p, args.force)  # before any work
+    compare_out = _out_dir(args.compare) if getattr(args, "compare", None) else None
+    if compare_out is not None and compare_out.resolve() == out.resolve():
+        raise FileError("--compare 应为另一个文件夹（比对结果按部门发回，与表一、表二分开）")
     given = [*args.rosters, args.payments, *([args.previous_mobilisation] if args.previous_mobilisation else [])]
     for p in paths.values():
         if p.exists() and any(Path(g).exists() and os.path.samefile(p, g) for g in given):
@@ -112,9 +120,16 @@ def enrol(args) -> int:
     used = read_rosters(tables, region, year, persons, roster_rejects, known)
     pay_rejects: list[Reject] = []
     payments = read_payments(pay_table, region, pay_rejects, known)
+    roster_read, pay_read = _read_counts(tables), _read_counts([pay_table])
+    del tables, pay_table, known  # the raw rows are now people and payments: free them before the big writes
     by_key = defaultdict(list)
     for p in payments:
         by_key[p.key].append(p)
+    if compare_out is not None:  # the 比对 workbooks are named after the departments: checked before any work
+        depts = {s.department for person in persons.values() for s in person.spells}
+        named, total = compare_paths(compare_out, depts)
+        for p in [*named.values(), total]:
+            check_output(p, args.force)
 
     say(f"计算 {len(persons):,} 人 …")
     assessor = Assessor(Engine(settings=settings), region.name, year)
@@ -149,20 +164,27 @@ def enrol(args) -> int:
 
     status = {s: sum(1 for py in years if py.status == s) for s in (ENROLLED, REASONABLE, UNENROLLED)}
     errors = sum(1 for py in years if py.error)
-    skipped = sum(len(t.skipped) for t in tables)
-    print(f"完成：{out}（{'、'.join(p.name for p in paths.values())}）")
-    print(_counts_line("认定名单", sum(len(t.rows) for t in tables), used, len(roster_rejects), skipped))
-    print(_counts_line("缴费记录", len(pay_table.rows), len(payments), len(pay_rejects), len(pay_table.skipped)))
+    report = [f"完成：{out}（{'、'.join(p.name for p in paths.values())}）",
+              _counts_line("认定名单", roster_read[0], used, len(roster_rejects), roster_read[1]),
+              _counts_line("缴费记录", pay_read[0], len(payments), len(pay_rejects), pay_read[1])]
     if previous:
-        print(_counts_line("上月表二", previous.rows_read, previous.rows_read - len(previous.rejected),
-                           len(previous.rejected), 0) + f"；变动 {len(changes):,} 条")
-    print(f"{year}年度应参保 {len(years):,} 人 = 已参保 {status[ENROLLED]:,}（表一 {len(t1):,}）+ 合理未参保 "
-          f"{status[REASONABLE]:,} + 未参保 {status[UNENROLLED]:,}（表二）；无法计算资助 {errors:,} 人（见「异常」）")
+        report.append(_counts_line("上月表二", previous.rows_read, previous.rows_read - len(previous.rejected),
+                                   len(previous.rejected), 0) + f"；变动 {len(changes):,} 条")
+    report.append(f"{year}年度应参保 {len(years):,} 人 = 已参保 {status[ENROLLED]:,}（表一 {len(t1):,}）+ 合理未参保 "
+                  f"{status[REASONABLE]:,} + 未参保 {status[UNENROLLED]:,}（表二）；无法计算资助 {errors:,} 人（见「异常」）")
     subsidy = sum(py.subsidy for py in years if py.status == ENROLLED and not py.error)
-    print(f"资助金额 {format_yuan(subsidy)} 元；代缴请款 {len(req):,} 人 "
-          f"{format_yuan(sum(py.subsidy for py in years if py.status == ENROLLED and py.route == FUND and not py.error))} 元")
+    fund = sum(py.subsidy for py in years if py.status == ENROLLED and py.route == FUND and not py.error)
+    report.append(f"资助金额 {format_yuan(subsidy)} 元；代缴请款 {len(req):,} 人 {format_yuan(fund)} 元")
     if rejects:
-        print(f"异常行见 {paths[tpl.TABLE1].name} 的工作表「异常」，共 {len(rejects) + errors:,} 行")
+        report.append(f"异常行见 {paths[tpl.TABLE1].name} 的工作表「异常」，共 {len(rejects) + errors:,} 行")
+
+    if compare_out is not None:  # the same people, read once: as `yibao compare --region R --year Y` would
+        del years, t1, t2, changes, req, by_key, assessor  # the 表一…参保率 rows are written: free them first
+        done, lines = write_compare(compare_out, persons, payments, year, region, roster_rejects, pay_rejects, args,
+                                    say)
+        report += [done, *lines]
+    for line in report:
+        print(line)
     if settings.example:
         print("注意：设置文件为示例数字（example = true），金额不可用于正式报送。")
     print(f"用时 {time.monotonic() - started:.1f} 秒")
@@ -198,6 +220,29 @@ def compare(args) -> int:
     persons: dict[str, Person] = {}
     roster_rejects: list[Reject] = []
     used = read_rosters(tables, region, year, persons, roster_rejects, known)
+    roster_read, pay_read = _read_counts(tables), _read_counts([pay_table])
+    del tables, pay_table, known  # the raw rows are now people and payments
+    done, lines = write_compare(out, persons, payments, year, region, roster_rejects, rejects, args, say)
+    print(done)
+    print(_counts_line("认定名单", roster_read[0], used, len(roster_rejects), roster_read[1]))
+    print(_counts_line("缴费记录", pay_read[0], len(payments), len(rejects), pay_read[1]))
+    for line in lines:
+        print(line)
+    print(f"用时 {time.monotonic() - started:.1f} 秒")
+    return 0
+
+
+def compare_paths(out: Path, departments) -> tuple[dict[str, Path], Path]:
+    """({department: its 比对结果 workbook}, 比对汇总) in ``out``."""
+    paths = {d: out / f"比对结果_{_UNSAFE.sub('_', d)}.xlsx" for d in sorted(departments) if d != cmp.NO_LIST}
+    return paths, out / "比对汇总.xlsx"
+
+
+def write_compare(out: Path, persons: dict[str, Person], payments: list, year: int, region, roster_rejects: list[Reject],
+                  rejects: list[Reject], args, say) -> tuple[str, list[str]]:
+    """比对 of people already read → one workbook per department + 比对汇总 in ``out``. Returns the console's
+    完成 line and the lines per department (`yibao compare`, and `yibao enrol --compare`, which reads its
+    inputs once for both)."""
     detail, summary = cmp.compare(persons, payments, year)
     period = args.period or f"{year}年度"
     note = ""
@@ -207,8 +252,7 @@ def compare(args) -> int:
         if a and b:
             note = f"名单每月{a.value}日前报送，修正结果每月{b.value}日前反馈〔{a.citation}〕"
     depts = sorted(summary)
-    paths = {d: out / f"比对结果_{_UNSAFE.sub('_', d)}.xlsx" for d in depts if d != cmp.NO_LIST}
-    total_path = out / "比对汇总.xlsx"
+    paths, total_path = compare_paths(out, depts)
     for p in [*paths.values(), total_path]:
         check_output(p, args.force)
 
@@ -235,18 +279,14 @@ def compare(args) -> int:
                     **_fill(tpl.COMPARE, "汇总", [summary_row(d) for d in depts]),
                     **_fill(tpl.COMPARE, "异常", anomaly(bad))},
                    _texts(tpl.COMPARE, "比对结果", title("各部门"), args.unit or "", period), force=args.force)
-    skipped = sum(len(t.skipped) for t in tables)
-    print(f"完成：{out}（{len(paths)} 个部门的比对结果 + {total_path.name}）")
-    print(_counts_line("认定名单", sum(len(t.rows) for t in tables), used, len(roster_rejects), skipped))
-    print(_counts_line("缴费记录", len(pay_table.rows), len(payments), len(rejects), len(pay_table.skipped)))
+    lines = []
     for d in depts:
         s = summary[d]
         found = "，".join(f"{o} {s[o]:,}" for o in cmp.OUTCOMES if s[o])
-        print(f"  {d}：名单 {s['rows']:,} 行，一致 {s['ok']:,}" + (f"；{found}" if found else ""))
+        lines.append(f"  {d}：名单 {s['rows']:,} 行，一致 {s['ok']:,}" + (f"；{found}" if found else ""))
     if roster_rejects or rejects:
-        print(f"异常 {len(bad):,} 行（无法识别的证件号码、日期等）见 {total_path.name} 的工作表「异常」")
-    print(f"用时 {time.monotonic() - started:.1f} 秒")
-    return 0
+        lines.append(f"异常 {len(bad):,} 行（无法识别的证件号码、日期等）见 {total_path.name} 的工作表「异常」")
+    return f"完成：{out}（{len(paths)} 个部门的比对结果 + {total_path.name}）", lines
 
 
 __all__ = ["enrol", "compare"]

@@ -48,3 +48,56 @@ def test_each_outcome(tmp_path, capsys):
     mine = sheet_rows(out / "比对结果_乡村振兴.xlsx", "比对结果", 5)
     assert {r[1] for r in mine} == {"乡村振兴"}
     assert "认定名单：读入 9 行 = 采用 9 + 异常 0" in capsys.readouterr().out
+
+
+def _two_lists(tmp_path):
+    mz = xlsx(tmp_path / "西秀_认定名单_民政.xlsx", ROSTER_HEAD, [
+        ["镇", "村", "P1", P[1], "低保对象", d("2020-01-01")],
+        ["镇", "村", "P6", P[6], "低保对象", d("2020-01-01")],
+        ["镇", "村", "P7", P[7], "低保对象", d("2020-01-01")]])
+    xc = xlsx(tmp_path / "西秀_认定名单_乡村振兴.xlsx", ROSTER_HEAD, [
+        ["镇", "村", "P3", P[3], "脱贫户", d("2019-01-01"), d("2022-02-28")],
+        ["镇", "村", "P6", P[6], "脱贫户", d("2019-01-01")]])
+    pays = xlsx(tmp_path / "pay.xlsx", PAY_HEAD, [
+        ["P3", P[3], 2022, "居民", d("2022-05-01"), 220, "", "脱贫户"],
+        ["P6", P[6], 2022, "居民", d("2022-01-10"), 220, "", "低保对象"],
+        ["P7", P[7], 2022, "居民", d("2022-01-10"), 220, "", "低保对象"]])
+    return mz, xc, pays
+
+
+def test_enrol_with_compare_writes_what_compare_writes(tmp_path, capsys):
+    from .support import settings
+    mz, xc, pays = _two_lists(tmp_path)
+    cfg = settings(tmp_path)
+    assert run("compare", mz, xc, "--payments", pays, "--region", "西秀", "--year", 2022, "--out", tmp_path / "alone",
+               "--quiet") == 0
+    assert run("enrol", mz, xc, "--payments", pays, "--region", "西秀", "--year", 2022, "--settings", cfg,
+               "--out", tmp_path / "enrol", "--compare", tmp_path / "both", "--quiet") == 0
+    printed = capsys.readouterr().out
+    assert "完成：" in printed and "个部门的比对结果" in printed and "民政：名单 3 行" in printed
+    names = ["比对汇总.xlsx", "比对结果_民政.xlsx", "比对结果_乡村振兴.xlsx"]
+    assert sorted(p.name for p in (tmp_path / "both").iterdir()) == sorted(names)
+    for name in names:  # every row of every sheet the same as `yibao compare` alone
+        for sheet, first in (("比对结果", 5), ("汇总", 2), ("异常", 2)):
+            assert sheet_rows(tmp_path / "both" / name, sheet, first) == \
+                sheet_rows(tmp_path / "alone" / name, sheet, first), (name, sheet)
+    rows = sheet_rows(tmp_path / "both" / "比对汇总.xlsx", "比对结果", 5)
+    # P1 not enrolled; P3 subsidised on 2022-05-01 after 脱贫户 ended 2022-02-28; P6 on both lists
+    assert {(r[4], r[10]) for r in rows} == {("P1", "未找到参保记录"), ("P3", "身份已取消仍享受资助"),
+                                             ("P6", "多部门认定")}
+
+
+def test_enrol_with_compare_checks_its_outputs_before_any_work(tmp_path, capsys):
+    from .support import settings
+    mz, xc, pays = _two_lists(tmp_path)
+    cfg = settings(tmp_path)
+    (tmp_path / "both").mkdir()
+    (tmp_path / "both" / "比对结果_民政.xlsx").write_bytes(b"last month's")
+    assert run("enrol", mz, xc, "--payments", pays, "--region", "西秀", "--year", 2022, "--settings", cfg,
+               "--out", tmp_path / "enrol", "--compare", tmp_path / "both", "--quiet") == 2
+    assert "输出文件已存在" in capsys.readouterr().err
+    assert list((tmp_path / "enrol").glob("*.xlsx")) == []  # nothing written, last month's file untouched
+    assert (tmp_path / "both" / "比对结果_民政.xlsx").read_bytes() == b"last month's"
+    assert run("enrol", mz, xc, "--payments", pays, "--region", "西秀", "--year", 2022, "--settings", cfg,
+               "--out", tmp_path / "same", "--compare", tmp_path / "same", "--quiet") == 2
+    assert "另一个文件夹" in capsys.readouterr().err
