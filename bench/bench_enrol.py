@@ -1,6 +1,6 @@
 """`yibao enrol` + `yibao compare` end to end against a bare pandas merge of the same files, in one run.
 
-    python bench/bench_enrol.py                   # ≈200,000 roster rows × ≈200,000 payment records (西秀, 2022)
+    python bench/bench_enrol.py                   # 211,841 roster rows × 200,293 payment records (西秀, 2022)
     python bench/bench_enrol.py --people 20000    # a smaller run
 
 Inputs come from samples/make_enrolment_sample.py (seeded) into bench/.cache/ (not committed).
@@ -49,7 +49,7 @@ def measure(argv: list[str]) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--people", type=int, default=186_000)
+    ap.add_argument("--people", type=int, default=197_000)
     a = ap.parse_args()
     folder = CACHE / f"enrol_{a.people}"
     if not folder.exists():
