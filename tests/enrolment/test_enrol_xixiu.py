@@ -131,3 +131,30 @@ def test_mobilisation_kept_across_two_months(tmp_path):
     assert changes == {"戊": "已参保", "辛": "转入合理化未参保", "癸": "新增"}
     reas = by_name(sheet_rows(m2 / "合理化未参保台账.xlsx", "合理化未参保", 5), 3)
     assert reas["辛"][7] == "服刑" and reas["辛"][8] == "判决书"
+
+
+def test_subsidy_and_wait_start_cells_agree_with_the_batch(tmp_path, monkeypatch):
+    """A clerk's =SUBSIDY(适用身份, "西秀", 2022) and =WAIT_START(缴费时间, "西秀", 身份) give 表一's 资助金额 and
+    待遇起始日期 on every row (same settings file)."""
+    import udf
+    out = _enrol(tmp_path, tmp_path / "cells")
+    monkeypatch.setenv("YIBAO_SETTINGS", str(tmp_path / "settings.toml"))
+    monkeypatch.delenv("YIBAO_SETTINGS_TOML", raising=False)
+    udf.reload_settings()
+    rows = sheet_rows(out / "表一_参保资助台账.xlsx", "表一", 5)
+    rows = [r for r in rows if r[0] != "合计"]
+    assert len(rows) == 4  # 甲 乙 丙 丁 enrolled here (己 is in 职工医保)
+    for r in rows:
+        identity, paid_on = r[9], r[12]  # 适用身份, 缴费时间
+        # money columns hold yuan as numbers: compare in fen
+        assert round(Decimal(str(udf.SUBSIDY(identity, "西秀", 2022))) * 100) == round(Decimal(str(r[15])) * 100), r[3]
+        start = udf.WAIT_START(paid_on.date(), "西秀", identity)
+        if r[19] is None:  # no date in 表一: the cell gives the same reason as a # message, never a date
+            assert isinstance(start, str) and start.startswith("#"), (r[3], start)
+        else:
+            assert start == r[19].date(), r[3]
+    # 乙 (一(二) exempt: its payment day 2022-05-10) and 丙 (脱贫 一(一): 2022-02-01) have dates: not vacuous
+    assert {r[3]: r[19] for r in rows if r[19] is not None}.keys() >= {"乙", "丙"}
+    # by hand: 甲 特困人员 320 (全额), 乙/丙 定额 100 (setting), 丁 特困人员 at its 2022-06-01 payment → 320
+    assert {r[3]: r[15] for r in rows} == {"甲": 320, "乙": 100, "丙": 100, "丁": 320}
+    udf.reload_settings()
