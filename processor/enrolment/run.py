@@ -77,6 +77,16 @@ def _read_payments(path, say):
     return t
 
 
+def _check_output(path: Path, args) -> None:
+    """An output may be replaced only with --force, never while open (lock file), and never when it is one of
+    this run's inputs (a roster, the payments, last month's 表二)."""
+    check_output(path, args.force)
+    given = [*args.rosters, args.payments, *([args.previous_mobilisation] if getattr(args, "previous_mobilisation", None)
+                                             else [])]
+    if path.exists() and any(Path(g).exists() and os.path.samefile(path, g) for g in given):
+        raise FileError(f"输出文件不能是输入文件本身：{path}；请换一个输出文件夹")
+
+
 def _read_counts(tables) -> tuple[int, int]:
     """(data rows read, blank/合计 rows skipped) of the tables."""
     return sum(len(t.rows) for t in tables), sum(len(t.skipped) for t in tables)
@@ -98,14 +108,10 @@ def enrol(args) -> int:
     out = _out_dir(args.out)
     paths = {book_name: out / f"{name}.xlsx" for book_name, name in OUTPUTS.items()}
     for p in paths.values():
-        check_output(p, args.force)  # before any work
+        _check_output(p, args)  # before any work
     compare_out = _out_dir(args.compare) if getattr(args, "compare", None) else None
     if compare_out is not None and compare_out.resolve() == out.resolve():
         raise FileError("--compare 应为另一个文件夹（比对结果按部门发回，与表一、表二分开）")
-    given = [*args.rosters, args.payments, *([args.previous_mobilisation] if args.previous_mobilisation else [])]
-    for p in paths.values():
-        if p.exists() and any(Path(g).exists() and os.path.samefile(p, g) for g in given):
-            raise FileError(f"输出文件不能是输入文件本身：{p}；请换一个输出文件夹")
 
     tables = _read_rosters(args.rosters, say)
     pay_table = _read_payments(args.payments, say)
@@ -129,7 +135,7 @@ def enrol(args) -> int:
         depts = {s.department for person in persons.values() for s in person.spells}
         named, total = compare_paths(compare_out, depts)
         for p in [*named.values(), total]:
-            check_output(p, args.force)
+            _check_output(p, args)
 
     say(f"计算 {len(persons):,} 人 …")
     assessor = Assessor(Engine(settings=settings), region.name, year)
@@ -254,7 +260,7 @@ def write_compare(out: Path, persons: dict[str, Person], payments: list, year: i
     depts = sorted(summary)
     paths, total_path = compare_paths(out, depts)
     for p in [*paths.values(), total_path]:
-        check_output(p, args.force)
+        _check_output(p, args)
 
     def summary_row(d):
         s = summary[d]

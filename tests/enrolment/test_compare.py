@@ -101,3 +101,17 @@ def test_enrol_with_compare_checks_its_outputs_before_any_work(tmp_path, capsys)
     assert run("enrol", mz, xc, "--payments", pays, "--region", "西秀", "--year", 2022, "--settings", cfg,
                "--out", tmp_path / "same", "--compare", tmp_path / "same", "--quiet") == 2
     assert "另一个文件夹" in capsys.readouterr().err
+
+
+def test_an_input_is_never_overwritten_even_with_force(tmp_path, capsys):
+    # last month's 比对汇总 given back as a roster, in the folder compare writes to: refused, file untouched
+    mz, xc, pays = _two_lists(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    roster = out / "比对汇总.xlsx"
+    roster.write_bytes(mz.read_bytes())
+    before = roster.read_bytes()
+    assert run("compare", roster, xc, "--payments", pays, "--region", "西秀", "--out", out, "--force",
+               "--quiet") == 2
+    assert "不能是输入文件本身" in capsys.readouterr().err
+    assert roster.read_bytes() == before
