@@ -328,13 +328,15 @@ def _ledger_sheet(ws, name: str) -> None:
     grouped_header(ws, LEDGER_GROUPS[name])
 
     _prototype_row(ws, proto, columns)
-    _totals_row(ws, totals, proto, columns, LEDGER_SUM_COLUMNS)
+    totals_row(ws, totals, proto, columns, LEDGER_SUM_COLUMNS)
     _widths(ws, columns)
     ws.freeze_panes = f"D{proto}"  # keep 序号, 结算ID, 姓名 and the header in view
     _page_setup(ws, "台账", last, totals, "3:4")
 
 
-def _totals_row(ws, row: int, proto: int, columns: list[str], summed: list[str]) -> None:
+def totals_row(ws, row: int, proto: int, columns: list[str], summed: list[str]) -> None:
+    """合计 in column A and a SUMPRODUCT of the prototype row under each ``summed`` column (the writer widens
+    the range to the data rows)."""
     for i, name in enumerate(columns, start=1):
         cell = ws.cell(row=row, column=i)
         cell.font = Font(name=_FONT, size=10, bold=True)
@@ -373,7 +375,7 @@ def _simple_sheet(ws, sheet: str, columns: list[str], title: str) -> None:
     _prototype_row(ws, proto, columns)
     last_row = proto
     if totals is not None:
-        _totals_row(ws, totals, proto, columns, [c for c in columns if COLUMN_KIND[c] == "money"])
+        totals_row(ws, totals, proto, columns, [c for c in columns if COLUMN_KIND[c] == "money"])
         last_row = totals
     _widths(ws, columns)
     ws.freeze_panes = f"A{proto}"

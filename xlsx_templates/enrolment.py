@@ -22,8 +22,8 @@ from openpyxl.utils import get_column_letter
 
 from openpyxl.worksheet.properties import PageSetupProperties
 
-from .build import (_ALIGN, _BODY_FONT, _BORDER, _FONT, _FORMATS, _header_cell, grouped_header, prototype_row,
-                    save_reproducible, set_widths, TEMPLATE_DIR)
+from .build import (_ALIGN, _BODY_FONT, _FONT, _FORMATS, _header_cell, grouped_header, prototype_row,
+                    save_reproducible, set_widths, totals_row, TEMPLATE_DIR)
 
 TABLE1 = "表一_参保资助台账"
 TABLE2 = "表二_动员参保台账"
@@ -198,21 +198,6 @@ def _widths(ws, columns: list[str]) -> None:
     set_widths(ws, [width_of(n) for n in columns])
 
 
-def _totals(ws, row: int, proto: int, columns: list[str], summed: list[str]) -> None:
-    for i, name in enumerate(columns, start=1):
-        cell = ws.cell(row=row, column=i)
-        cell.font = Font(name=_FONT, size=10, bold=True)
-        cell.border = _BORDER
-        if i == 1:
-            cell.value = "合计"
-            cell.alignment = Alignment(horizontal="center", vertical="center")
-        elif name in summed:
-            letter = get_column_letter(i)
-            cell.value = f"=SUMPRODUCT({letter}{proto}:{letter}{proto}+0)"  # text in a money cell shows #VALUE!
-            cell.number_format = _FMT["money"]
-            cell.alignment = _AL["money"]
-
-
 def _ledger(ws, book: str, sheet: str) -> None:
     columns = columns_of(book, sheet)
     n = len(columns)
@@ -238,7 +223,7 @@ def _ledger(ws, book: str, sheet: str) -> None:
     grouped_header(ws, GROUPS[(book, sheet)])
     _prototype(ws, proto, columns)
     if totals is not None:
-        _totals(ws, totals, proto, columns, SUMMED[(book, sheet)])
+        totals_row(ws, totals, proto, columns, SUMMED[(book, sheet)])
     _widths(ws, columns)
     ws.freeze_panes = f"A{proto}"
     _page_setup(ws, last, totals or proto, "3:4")
