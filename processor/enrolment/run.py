@@ -37,10 +37,10 @@ def _say(quiet: bool):
     return (lambda *a: None) if quiet else (lambda *a: print(*a, file=sys.stderr))
 
 
-def _out_dir(path: str) -> Path:
+def _out_dir(path: str, option: str = "--out") -> Path:
     out = Path(path)
     if out.exists() and not out.is_dir():
-        raise FileError(f"--out 应为文件夹：{out} 是一个文件")
+        raise FileError(f"{option} 应为文件夹：{out} 是一个文件")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -109,7 +109,7 @@ def enrol(args) -> int:
     paths = {book_name: out / f"{name}.xlsx" for book_name, name in OUTPUTS.items()}
     for p in paths.values():
         _check_output(p, args)  # before any work
-    compare_out = _out_dir(args.compare) if getattr(args, "compare", None) else None
+    compare_out = _out_dir(args.compare, "--compare") if getattr(args, "compare", None) else None
     if compare_out is not None and compare_out.resolve() == out.resolve():
         raise FileError("--compare 应为另一个文件夹（比对结果按部门发回，与表一、表二分开）")
 

@@ -115,3 +115,14 @@ def test_an_input_is_never_overwritten_even_with_force(tmp_path, capsys):
                "--quiet") == 2
     assert "不能是输入文件本身" in capsys.readouterr().err
     assert roster.read_bytes() == before
+
+
+def test_compare_folder_that_is_a_file_is_named_by_its_option(tmp_path, capsys):
+    from .support import settings
+    mz, xc, pays = _two_lists(tmp_path)
+    a_file = tmp_path / "比对.xlsx"
+    a_file.write_bytes(b"x")
+    assert run("enrol", mz, xc, "--payments", pays, "--region", "西秀", "--year", 2022, "--settings", settings(tmp_path),
+               "--out", tmp_path / "enrol", "--compare", a_file, "--quiet") == 2
+    assert "--compare 应为文件夹" in capsys.readouterr().err
+    assert a_file.read_bytes() == b"x"
