@@ -76,7 +76,6 @@ def run(args) -> int:
     unknown: dict[str, int] = {}
     local = [0, 0]  # group visits in city, group visits with a known location
     lines_used = 0
-    share_line = None
     for ln in outcome.lines:
         row, res = ln.row, ln.result
         claim = row.claim
@@ -120,7 +119,6 @@ def run(args) -> int:
                 continue
         elif line_p is not None:
             limit = line_p.value
-            share_line = line_p
         stat["limit"] = limit
         if limit is not None and share > limit:
             stat["over"] += 1

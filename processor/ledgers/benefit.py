@@ -18,7 +18,6 @@ from openpyxl.utils import get_column_letter
 from ..book import Citation, Region
 from ..describe import param_row
 from ..errors import InputError
-from ..io.ids import mask
 from ..io.xlsx_splice import Formula, SheetFill
 from .formulas import PolicySheet, RowRefs
 from .formulas import formulas as native_formulas

@@ -27,14 +27,13 @@ What stays a value, and why (the 政策参数 sheet says so too):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
 
 from ..book import Amount, FromSetting, Param, Share, Unlimited
 from ..chain import CRITICAL_KINDS, YearState
 from ..describe import label_of, value_text
 from ..identities import ORDINARY
-from ..money import round_fen
+from ..money import format_yuan, round_fen
 from ..rules.common import Ctx
 
 from xlsx_templates.build import PARAM_COLUMNS as COLUMNS  # noqa: E402  (the sheet's columns, in the template)
@@ -150,7 +149,7 @@ class Params:
         kind_rate = isinstance(s.value, Decimal)
         key = ("setting", s.region, s.key, s.year)
         return self.sheet.ref(key, lambda: ParamRow(
-            f"本地设置：{s.label}（{s.year}年）", s.region, "", value_text(s.value) if kind_rate else f"{s.value / 100:,.2f} 元",
+            f"本地设置：{s.label}（{s.year}年）", s.region, "", value_text(s.value) if kind_rate else f"{format_yuan(s.value)} 元",
             _bp(s.value) if kind_rate else s.value, "万分之一" if kind_rate else "分", "本地设置", s.label, f"{s.year}年",
             f"来源：{s.source_text()}"))
 

@@ -62,7 +62,7 @@ def complete_template(layout: Layout, folder: Path) -> Layout:
     The bureau's file itself is never modified."""
     from openpyxl import load_workbook
     from xlsx_templates.build import (_FORMATS, COLUMN_KIND, GENERIC, LEDGER_SUM_COLUMNS, SHEET_COLUMNS,
-                                      SHEET_TITLES, _simple_sheet, _totals_row)
+                                      SHEET_TITLES, _simple_sheet, totals_row)
     try:
         wb = load_workbook(layout.template)
     except Exception:  # noqa: BLE001 - checked by bureau_layout already; a second reader may still fail
@@ -77,7 +77,7 @@ def complete_template(layout: Layout, folder: Path) -> Layout:
     totals = layout.totals_row
     if totals is None and all(ws.cell(proto + 1, j).value in (None, "") for j in range(1, len(layout.columns) + 1)):
         totals = proto + 1
-        _totals_row(ws, totals, proto, [c or "" for c in layout.columns],
+        totals_row(ws, totals, proto, [c or "" for c in layout.columns],
                     [c for c in layout.columns if c in LEDGER_SUM_COLUMNS])
     for sheet in STANDARD_SHEETS:
         if sheet not in wb.sheetnames:
