@@ -91,13 +91,13 @@ def compute(table: ExportTable, region: Region, settings: Settings, previous: Pr
             except PolicyNotInForce:
                 pass
     else:
-        lines, settled_rejects, states = _settle_rows(accepted, region, settings, previous, views, progress)
+        lines, settled_rejects, states = settle_claims(accepted, region, settings, previous, views, progress)
     rejected.extend(settled_rejects)
     rejected.sort(key=lambda r: r.source_row)
     return Outcome(lines, rejected, list(table.skipped), states, views)
 
 
-def _settle_rows(accepted: list[ClaimRow], region: Region, settings: Settings, previous: PreviousLedger,
+def settle_claims(accepted: list[ClaimRow], region: Region, settings: Settings, previous: PreviousLedger,
                  views: dict, progress=None) -> tuple[list[Line], list[Rejected], dict]:
     """The claims in settlement order through the chain, each person's year carried; duplicates and
     reversals by 结算ID. Returns (lines, rejected, year states)."""
@@ -189,7 +189,7 @@ def partitions(accepted: list[ClaimRow], previous: PreviousLedger, parts: int) -
 def _settle_part(indices: list[int]):
     accepted, region, settings, previous = _JOB["args"]
     rows = [accepted[i] for i in indices]
-    lines, rejected, states = _settle_rows(rows, region, settings, previous, {})
+    lines, rejected, states = settle_claims(rows, region, settings, previous, {})
     position = {id(r): i for i, r in zip(indices, rows)}
     persons = {r.claim.person for r in rows}
     return ([(position[id(ln.row)], ln.result, ln.state_after) for ln in lines], rejected,
