@@ -148,10 +148,15 @@ VALUE_NOTES = (
 )
 
 
+def row_values(line: Line, seq: int, ctx: LedgerContext) -> list:
+    """One 台账 row: the cells of ``line`` in the layout's column order (序号 ``seq``)."""
+    v = _values(line, seq, ctx)
+    return [v.get(col) if col else None for col in ctx.columns]
+
+
 def ledger_rows(outcome: Outcome, ctx: LedgerContext):
     for seq, line in enumerate(outcome.lines, 1):
-        v = _values(line, seq, ctx)
-        yield [v.get(col) if col else None for col in ctx.columns]
+        yield row_values(line, seq, ctx)
 
 
 def rejected_rows(outcome: Outcome):
