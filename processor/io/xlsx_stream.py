@@ -1,0 +1,715 @@
+"""Stream one worksheet of an xlsx row by row, in constant memory, as python-calamine would read it.
+
+    for number, row in iter_sheet(path, "结算明细"):   # number: 1-based sheet row
+        ...                                            # row: values by 0-based column
+
+``[row for _n, row in iter_sheet(p, s)]`` equals python-calamine's
+``get_sheet_by_name(s).to_python(skip_empty_area=False)`` once rows are padded with "" to one
+width: every row from row 1 to the last row holding a value (rows missing from the XML come out
+as ``[]``), each list ending at its last value. Values are calamine's: str (shared, inline and
+``t="str"`` strings; a ``<t>`` is trimmed of ASCII whitespace unless ``xml:space="preserve"``,
+phonetic ``<rPh>`` runs are left out, ``_x00HH_`` escapes decoded), float for every number
+(integers too), bool, and under a date format (built-in 14–22, 45, 47 or a custom format calamine
+takes for a date) ``datetime.date`` for a whole serial, ``datetime.datetime`` with a fraction,
+``datetime.time`` below 1, ``datetime.timedelta`` under 46 / ``[h]``-style formats; the 1904
+system is honoured. A cell calamine reads as "" although it is not comes out as the marker
+:mod:`processor.io.safety` produces for it: an Excel error value as ``CellError(text)`` (what
+:func:`~processor.io.safety.error_cells` returns), a formula saved without a result as
+``UncomputedFormula("")`` (what :func:`~processor.io.safety.uncomputed_formulas` returns).
+
+The file must have passed :func:`processor.io.safety.check_xlsx` first (zip bomb, grid size,
+string lengths). The XML is parsed by lxml (libxml2) with entity resolution, DTD loading and
+network access off; a part carrying a DOCTYPE is refused. What is kept: the shared-strings table,
+one row, and a small cache of converted dates.
+
+Differences from calamine, on purpose:
+- a marker lying outside calamine's range (an error cell or an uncomputed formula in a row or
+  column after the last value; calamine reads both as empty, so the old second pass dropped them)
+  is kept, so such a row is rejected with the reason instead of vanishing as blank;
+- ``t="e"`` without a ``<v>`` is ``CellError("#错误")`` (safety's regex took the next cell's
+  ``<v>`` within 2,000 bytes); an error cell without ``r`` is marked too (safety skipped it);
+- a cell placed, by its ``r``, in a row already yielded (rows out of order) raises
+  :class:`FileError` instead of being read; cells placed in a later row are kept for that row;
+- calamine refuses some corrupt cells (``t="n"`` with a non-number, an unknown ``t``, a shared
+  string index out of range): the first two are read leniently (as text / by the value), the third
+  raises :class:`FileError`; a number ``<v>`` that Python's ``float`` accepts but calamine's
+  parser does not (" 3 ", "1_0") is read as a number.
+
+Parser choice, measured by ``bench/bench_readers.py`` (2-core machine, 19 columns; wall seconds
+and peak RSS of a child process that reads every row):
+
+    FIGURES
+"""
+from __future__ import annotations
+
+import math
+import posixpath
+import zipfile
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Iterator
+
+from lxml import etree
+
+from ..errors import FileError
+from .safety import MAX_CELL_CHARS, CellError, UncomputedFormula
+
+__all__ = ["iter_sheet", "sheet_names", "first_visible_sheet", "SheetInfo", "workbook_sheets"]
+
+_RELS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+_CORRUPT = "无法读取 xlsx 文件：文件已损坏或格式不正确，请在 Excel 中打开并另存后再导入"
+_DATE_CACHE_MAX = 1 << 16
+_EPOCH = datetime(1899, 12, 30)
+_OTHER, _DATE, _DURATION = 0, 1, 2
+
+
+# --- workbook level ----------------------------------------------------------------------------
+
+class SheetInfo:
+    """A ``<sheet>`` of workbook.xml, as calamine lists it."""
+
+    __slots__ = ("name", "visible", "kind", "part")
+
+    def __init__(self, name: str, visible: bool, kind: str, part: str) -> None:
+        self.name, self.visible, self.kind, self.part = name, visible, kind, part
+
+    def __repr__(self) -> str:
+        return f"SheetInfo({self.name!r}, visible={self.visible}, kind={self.kind!r}, part={self.part!r})"
+
+
+def _key(name: str) -> str:
+    return name.replace("\\", "/").lstrip("/").lower()
+
+
+def _parser(**kw) -> etree.XMLParser:
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
+                           huge_tree=False, **kw)
+
+
+def _small(zf: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo], name: str,
+           limit: int = 64 * 1024 * 1024):
+    """The parsed root of a small part, or None when it is absent."""
+    info = members.get(_key(name))
+    if info is None:
+        return None
+    if info.file_size > limit:
+        raise FileError(_CORRUPT)
+    data = zf.read(info)
+    try:
+        root = etree.fromstring(data, _parser())
+    except etree.XMLSyntaxError:
+        raise FileError(_CORRUPT) from None
+    if root.getroottree().docinfo.doctype:
+        raise FileError(_CORRUPT)
+    return root
+
+
+def _local(tag) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+class _Book:
+    """workbook.xml and its relationships, resolved the way calamine resolves them."""
+
+    def __init__(self, zf: zipfile.ZipFile) -> None:
+        self.zf = zf
+        self.members = {_key(i.filename): i for i in zf.infolist()}
+        xl_path = "xl/"
+        package = _small(zf, self.members, "_rels/.rels")
+        if package is not None:
+            for rel in package:
+                if rel.get("Type", "").endswith("/relationships/officeDocument") and rel.get("Target") is not None:
+                    target = rel.get("Target")
+                    xl_path = target[: target.rfind("/") + 1].removeprefix("/") if "/" in target else ""
+                    break
+        self.xl_path = xl_path
+        rels = _small(zf, self.members, f"{xl_path}_rels/workbook.xml.rels")
+        book = _small(zf, self.members, f"{xl_path}workbook.xml")
+        if rels is None or book is None:
+            raise FileError(_CORRUPT)
+        targets = {}
+        for rel in rels:
+            if _local(rel.tag) == "Relationship" and rel.get("Id") is not None:
+                targets[rel.get("Id")] = (rel.get("Target", ""), rel.get("Type", ""))
+        self.is_1904 = False
+        self.sheets: list[SheetInfo] = []
+        for el in book.iter():
+            local = _local(el.tag)
+            if local == "workbookPr":
+                self.is_1904 = el.get("date1904") in ("1", "true")
+            elif local == "sheet":
+                rid = next((v for k, v in el.attrib.items() if _local(k) == "id"), None)
+                if rid not in targets:
+                    raise FileError(_CORRUPT)
+                target, typ = targets[rid]
+                part = target[1:] if target.startswith("/") else f"{xl_path}{target}"
+                self.sheets.append(SheetInfo(el.get("name", ""), el.get("state", "visible") == "visible",
+                                             typ.rsplit("/", 1)[-1], posixpath.normpath(part)))
+
+    def member(self, name: str) -> zipfile.ZipInfo | None:
+        return self.members.get(_key(name))
+
+
+def workbook_sheets(path: str | Path) -> list[SheetInfo]:
+    """Every ``<sheet>`` of the workbook, in order (worksheets, chart sheets, hidden ones)."""
+    with zipfile.ZipFile(path) as zf:
+        return _Book(zf).sheets
+
+
+def sheet_names(path: str | Path) -> list[str]:
+    """The sheet names, as ``CalamineWorkbook.sheet_names`` lists them."""
+    return [s.name for s in workbook_sheets(path)]
+
+
+def first_visible_sheet(path: str | Path) -> str:
+    """The first visible worksheet (not a chart sheet), as reader.py's ``_first_visible_sheet``."""
+    for info in workbook_sheets(path):
+        if info.visible and info.kind == "worksheet":
+            return info.name
+    raise FileError("xlsx 文件中没有可见的工作表")
+
+
+# --- styles and strings ------------------------------------------------------------------------
+
+def detect_custom_format(code: str) -> int:
+    """calamine's ``detect_custom_number_format``: _DATE, _DURATION or _OTHER for a format code."""
+    escaped = is_quote = hms = ap = False
+    brackets = 0
+    prev = " "
+    for s in code:
+        if escaped:
+            escaped = False
+        elif s in "_\\*":
+            escaped = True
+        elif is_quote:
+            if s == '"':
+                is_quote = False
+        elif s == '"':
+            is_quote = True
+        elif s == ";":
+            return _OTHER
+        elif s == "[":
+            brackets = min(brackets + 1, 255)
+        elif s == "]" and brackets == 1 and hms:
+            return _DURATION
+        elif s == "]":
+            brackets = max(brackets - 1, 0)
+        elif s in "aA" and not ap and brackets == 0:
+            ap = True
+        elif s in "pm/PM" and ap and brackets == 0:
+            return _DATE
+        elif s in "dmhysDMHYS" and not ap and brackets == 0:
+            return _DATE
+        else:
+            if hms and s.lower() == prev.lower():
+                pass
+            else:
+                hms = prev == "[" and s in "mhsMHS"
+        prev = s
+    return _OTHER
+
+
+def _builtin_format(num_fmt_id: str) -> int:
+    if num_fmt_id in ("14", "15", "16", "17", "18", "19", "20", "21", "22", "45", "47"):
+        return _DATE
+    return _DURATION if num_fmt_id == "46" else _OTHER
+
+
+def _style_kinds(book: _Book) -> dict[str, int]:
+    """Style index as written in ``s="…"`` → _DATE / _DURATION; other styles are left out."""
+    root = _small(book.zf, book.members, f"{book.xl_path}styles.xml")
+    kinds: dict[str, int] = {}
+    if root is None:
+        return kinds
+    custom: dict[str, str] = {}
+    index = 0
+    for el in root.iter():
+        local = _local(el.tag)
+        if local == "numFmt" and el.getparent() is not None and _local(el.getparent().tag) == "numFmts":
+            if el.get("numFmtId") is not None and el.get("formatCode") is not None:
+                custom[el.get("numFmtId")] = el.get("formatCode")
+        elif local == "xf" and el.getparent() is not None and _local(el.getparent().tag) == "cellXfs":
+            fmt = el.get("numFmtId")
+            kind = _OTHER if fmt is None else (
+                detect_custom_format(custom[fmt]) if fmt in custom else _builtin_format(fmt))
+            if kind:
+                kinds[str(index)] = kind
+            index += 1
+    return kinds
+
+
+def _unescape(text: str) -> str:
+    """calamine's ``unescape_xml``: ``_x00HH_`` → the character (only the 00 page)."""
+    out = []
+    i = 0
+    n = len(text)
+    while True:
+        j = text.find("_x00", i)
+        if j < 0 or j + 7 > n:
+            break
+        hexs = text[j + 4: j + 6]
+        if text[j + 6] == "_" and all(ch in "0123456789abcdefABCDEF" for ch in hexs):
+            out.append(text[i:j])
+            out.append(chr(int(hexs, 16)))
+            i = j + 7
+        else:
+            out.append(text[i: j + 1])
+            i = j + 1
+    out.append(text[i:])
+    return "".join(out)
+
+
+def _t_text(t) -> str:
+    text = t.text or "" if len(t) == 0 else "".join(
+        x for x in t.xpath("text()") if x is not None)  # text split by comments / PIs
+    if t.get(_XML_SPACE) != "preserve":
+        text = text.strip(" \t\r\n")
+    if "_x00" in text:
+        text = _unescape(text)
+    return text
+
+
+def _rich_text(el, t_tag: str, rph_tag: str) -> str:
+    """The text calamine builds for an ``<si>`` / ``<is>``: every ``<t>`` outside ``<rPh>``."""
+    if len(el) == 1:
+        t = el[0]
+        if t.tag == t_tag:
+            text = _t_text(t)
+            if len(text) > MAX_CELL_CHARS:
+                raise FileError(f"xlsx 文件中有超过 {MAX_CELL_CHARS:,} 个字符的文本，已拒绝")
+            return text
+    parts = []
+    stack = [iter(el)]
+    while stack:
+        child = next(stack[-1], None)
+        if child is None:
+            stack.pop()
+            continue
+        tag = child.tag
+        if tag == t_tag:
+            parts.append(_t_text(child))
+        elif tag == rph_tag or not isinstance(tag, str):
+            continue
+        elif len(child):
+            stack.append(iter(child))
+    text = "".join(parts)
+    if len(text) > MAX_CELL_CHARS:
+        raise FileError(f"xlsx 文件中有超过 {MAX_CELL_CHARS:,} 个字符的文本，已拒绝")
+    return text
+
+
+def _open_part(book: _Book, info: zipfile.ZipInfo):
+    """The part's stream; a DOCTYPE in its prologue is refused (no entity is ever declared)."""
+    stream = book.zf.open(info)
+    head = stream.read(1 << 16)
+    at = 0
+    while True:  # skip the XML declaration, comments and PIs before the root element
+        lt = head.find(b"<", at)
+        if lt < 0 or head[lt + 1: lt + 2] not in (b"?", b"!"):
+            break
+        if head.startswith(b"<!DOCTYPE", lt) or head.startswith(b"<!ENTITY", lt):
+            stream.close()
+            raise FileError(_CORRUPT)
+        end = head.find(b">", lt)
+        if end < 0:
+            break
+        at = end + 1
+    return _Prefixed(head, stream)
+
+
+class _Prefixed:
+    """A stream with its first bytes already read (for the prologue check)."""
+
+    def __init__(self, head: bytes, stream) -> None:
+        self.head, self.stream = head, stream
+
+    def read(self, n: int = -1) -> bytes:
+        if self.head:
+            out, self.head = self.head, b""
+            return out
+        return self.stream.read(n if n and n > 0 else 1 << 16)
+
+    def close(self) -> None:
+        self.stream.close()
+
+
+def _shared_strings(book: _Book) -> list[str]:
+    info = book.member(f"{book.xl_path}sharedStrings.xml")
+    if info is None:
+        return []
+    stream = _open_part(book, info)
+    strings: list[str] = []
+    append = strings.append
+    try:
+        context = etree.iterparse(stream, events=("end",), tag="{*}si", resolve_entities=False,
+                                  no_network=True, load_dtd=False, huge_tree=False)
+        ns = None
+        for _event, si in context:
+            if ns is None:
+                ns = si.tag[: -2]
+                t_tag, rph_tag = ns + "t", ns + "rPh"
+            append(_rich_text(si, t_tag, rph_tag))
+            si.clear()
+            while si.getprevious() is not None:
+                del si.getparent()[0]
+    except etree.XMLSyntaxError:
+        raise FileError(_CORRUPT) from None
+    finally:
+        stream.close()
+    return strings
+
+
+# --- values ------------------------------------------------------------------------------------
+
+def _round_half_away(x: float) -> int:
+    return math.floor(x + 0.5) if x >= 0 else -math.floor(-x + 0.5)
+
+
+def excel_date(value: float, is_1904: bool):
+    """python-calamine's conversion of a number under a date format."""
+    f = value + 1462.0 if is_1904 else value
+    if f < 60.0:
+        f += 1.0
+    try:
+        moment = _EPOCH + timedelta(milliseconds=_round_half_away(f * 86_400_000.0))
+    except (OverflowError, ValueError):
+        return value
+    if value < 1.0:
+        return moment.time()
+    if value == float(int(value)):
+        return moment.date()
+    return moment
+
+
+def excel_duration(value: float):
+    try:
+        return timedelta(milliseconds=_round_half_away(value * 86_400_000.0))
+    except (OverflowError, ValueError):
+        return value
+
+
+def _iso(text: str):
+    """python-calamine's reading of a ``t="d"`` cell (ISO 8601 text)."""
+    try:
+        if "T" in text:
+            value = datetime.fromisoformat(text)
+            return text if value.tzinfo is not None else value
+        if ":" in text:
+            from datetime import time
+            value = time.fromisoformat(text)
+            return text if value.tzinfo is not None else value
+        from datetime import date
+        return date.fromisoformat(text)
+    except ValueError:
+        return text
+
+
+_EMPTY = object()  # a cell calamine reads as Empty (it does not extend the range)
+
+
+class _Sheet:
+    """Per-sheet state the cell conversion needs."""
+
+    def __init__(self, strings: list[str], kinds: dict[str, int], is_1904: bool, ns: str) -> None:
+        self.strings, self.kinds, self.is_1904 = strings, kinds, is_1904
+        self.V, self.F, self.IS, self.T, self.RPH = ns + "v", ns + "f", ns + "is", ns + "t", ns + "rPh"
+        self.dates: dict[str, object] = {}
+        self.durations: dict[str, object] = {}
+
+    def number(self, text: str, s: str | None, explicit: bool):
+        try:
+            value = float(text)
+        except ValueError:
+            return text  # calamine: text without a type that is not a number stays text
+        if s is not None:
+            kind = self.kinds.get(s)
+            if kind is None and not s.isdigit():
+                kind = self.kinds.get("0")  # calamine parses a bad index as 0
+            if kind == _DATE:
+                cache = self.dates
+                hit = cache.get(text)
+                if hit is None:
+                    if len(cache) >= _DATE_CACHE_MAX:
+                        cache.clear()
+                    hit = cache[text] = excel_date(value, self.is_1904)
+                return hit
+            if kind == _DURATION:
+                cache = self.durations
+                hit = cache.get(text)
+                if hit is None:
+                    if len(cache) >= _DATE_CACHE_MAX:
+                        cache.clear()
+                    hit = cache[text] = excel_duration(value)
+                return hit
+        return value
+
+    def cell(self, c, t: str | None, s: str | None):
+        """Any cell, the way calamine reads it (the last of ``<v>``/``<f>``/``<is>`` decides), with
+        safety.py's markers for error values and formulas without a result."""
+        value = _EMPTY
+        formula = False
+        cached = None  # text of the <v>
+        for child in c:
+            tag = child.tag
+            if tag == self.V:
+                text = child.text if len(child) == 0 else "".join(child.xpath("text()"))
+                cached = text
+                if t in ("inlineStr", "is"):
+                    value = _EMPTY
+                else:
+                    value = self.v_value(text or "", t, s)
+            elif tag == self.IS:
+                value = _rich_text(child, self.T, self.RPH)
+            elif tag == self.F:
+                formula = True
+                value = _EMPTY
+        if t == "e":
+            if formula and not cached:
+                return UncomputedFormula("")
+            return CellError(cached or "#错误")
+        if formula and not cached and t != "str":
+            return UncomputedFormula("")
+        return value
+
+    def v_value(self, text: str, t: str | None, s: str | None):
+        if t is None or t == "n":
+            return self.number(text, s, t is not None) if text else _EMPTY
+        if t == "s":
+            if not text:
+                return _EMPTY
+            try:
+                index = int(text)
+            except ValueError:
+                index = 0
+            if not 0 <= index < len(self.strings):
+                raise FileError(_CORRUPT)
+            return self.strings[index]
+        if t == "str":
+            if len(text) > MAX_CELL_CHARS:
+                raise FileError(f"xlsx 文件中有超过 {MAX_CELL_CHARS:,} 个字符的文本，已拒绝")
+            return text
+        if t == "b":
+            return text != "0" if text else _EMPTY
+        if t == "d":
+            return _iso(text) if text else _EMPTY
+        return self.number(text, s, True) if text else _EMPTY  # an unknown type: calamine refuses it
+
+
+# --- the sheet ---------------------------------------------------------------------------------
+
+_COLS: dict[str, int] = {}
+
+
+def _col_index(letters: str) -> int | None:
+    """'A' → 0; None unless 1–3 ASCII letters (XFD at most)."""
+    col = _COLS.get(letters)
+    if col is None:
+        if not (0 < len(letters) <= 3 and letters.isascii() and letters.isalpha()):
+            return None
+        n = 0
+        for ch in letters.upper():
+            n = n * 26 + ord(ch) - 64
+        col = _COLS[letters] = n - 1
+    return col
+
+
+def _split_ref(ref: str) -> tuple[int, int] | None:
+    """'AB12' → (row 12, column 27 from 0); None when unreadable."""
+    letters = ref.rstrip("0123456789")
+    digits = ref[len(letters):]
+    letters = letters.replace("$", "")
+    col = _col_index(letters)
+    if col is None or not digits.isdigit() or int(digits) < 1:
+        return None
+    return int(digits), col
+
+
+def iter_sheet(path: str | Path, sheet: str) -> Iterator[tuple[int, list]]:
+    """Yield (1-based row number, values by 0-based column) for every row of ``sheet`` from row 1 to
+    the last row holding a value (see the module docstring). Raises :class:`FileError` for a sheet
+    that is absent or not a worksheet, and for XML that cannot be read."""
+    with zipfile.ZipFile(path) as zf:
+        book = _Book(zf)
+        info = next((s for s in book.sheets if s.name == sheet), None)
+        if info is None:
+            listed = "、".join(s.name for s in book.sheets)
+            raise FileError(f"找不到工作表「{sheet}」，文件中的工作表有：{listed}")
+        member = book.member(info.part)
+        if member is None:
+            raise FileError(_CORRUPT)
+        if info.kind != "worksheet":
+            return  # calamine reads a chart or dialog sheet as an empty range
+        strings = _shared_strings(book)
+        kinds = _style_kinds(book)
+        stream = _open_part(book, member)
+        try:
+            yield from _rows(stream, strings, kinds, book.is_1904)
+        except etree.XMLSyntaxError:
+            raise FileError(_CORRUPT) from None
+        finally:
+            stream.close()
+
+
+def _rows(stream, strings: list[str], kinds: dict[str, int], is_1904: bool) -> Iterator[tuple[int, list]]:
+    context = etree.iterparse(stream, events=("end",), tag="{*}row", resolve_entities=False,
+                              no_network=True, load_dtd=False, huge_tree=False)
+    sheet: _Sheet | None = None
+    yielded = 0  # last row number handed out (rows up to it are final)
+    row_index = 0  # calamine's row_index, 0-based: the row of a <row> or <c> without r
+    pending: dict[int, dict[int, object]] = {}  # cells placed by their r in a later row
+    cols = _COLS
+    float_ = float
+    for _event, row in context:
+        if sheet is None:
+            ns = row.tag[:-3]
+            sheet = _Sheet(strings, kinds, is_1904, ns)
+            C, V, IS, T = ns + "c", sheet.V, sheet.IS, sheet.T
+            get_kind = kinds.get
+            dates = sheet.dates
+            number = sheet.number
+            cell = sheet.cell
+        rr = row.get("r")
+        if rr is not None:
+            try:
+                row_index = int(rr) - 1
+            except ValueError:
+                raise FileError(_CORRUPT) from None
+        number_ = row_index + 1
+        rowtext = str(number_)
+        nd = -len(rowtext)
+        vals: list = []
+        col = -1
+        for c in row:
+            if c.tag != C:
+                continue
+            ref = c.get("r")
+            if ref is not None:
+                col = cols.get(ref[:nd])
+                if col is None or ref[nd:] != rowtext:
+                    where = _split_ref(ref)
+                    if where is None:
+                        raise FileError(_CORRUPT)
+                    target, col = where
+                    if target != number_:
+                        value = cell(c, c.get("t"), c.get("s"))
+                        if value is not _EMPTY:
+                            if target <= yielded or target < number_:
+                                raise FileError(
+                                    "工作表中的单元格顺序异常（单元格不在所在行中），无法逐行读取："
+                                    "请在 Excel 中打开并另存后再导入")
+                            pending.setdefault(target, {})[col] = value
+                        continue
+            else:
+                col += 1
+            t = c.get("t")
+            n = len(c)
+            # fast paths: one <v> child (numbers, shared strings), one <is><t> (inline strings)
+            if n == 1:
+                ch = c[0]
+                if t is None:
+                    if ch.tag == V:
+                        text = ch.text
+                        if not text:
+                            continue
+                        s = c.get("s")
+                        if s is None:
+                            try:
+                                value = float_(text)
+                            except ValueError:
+                                value = text
+                        else:
+                            kind = get_kind(s)
+                            if kind is None:
+                                try:
+                                    value = float_(text)
+                                except ValueError:
+                                    value = number(text, s, False)
+                            elif kind == 1:
+                                value = dates.get(text)
+                                if value is None:
+                                    value = number(text, s, False)
+                            else:
+                                value = number(text, s, False)
+                    else:
+                        value = cell(c, t, None)
+                elif t == "s":
+                    if ch.tag == V and ch.text:
+                        try:
+                            value = strings[int(ch.text)]
+                        except (ValueError, IndexError):
+                            value = cell(c, t, c.get("s"))
+                    else:
+                        value = cell(c, t, c.get("s"))
+                elif t == "inlineStr" and ch.tag == IS:
+                    if len(ch) == 1 and ch[0].tag == T and len(ch[0]) == 0 and ch[0].get(_XML_SPACE) is None:
+                        value = ch[0].text or ""
+                        if value:
+                            if value[0] in " \t\r\n" or value[-1] in " \t\r\n":
+                                value = value.strip(" \t\r\n")
+                            if "_x00" in value:
+                                value = _unescape(value)
+                            if len(value) > MAX_CELL_CHARS:
+                                raise FileError(f"xlsx 文件中有超过 {MAX_CELL_CHARS:,} 个字符的文本，已拒绝")
+                    else:
+                        value = _rich_text(ch, T, sheet.RPH)
+                else:
+                    value = cell(c, t, c.get("s"))
+            elif n == 0:
+                if t == "e":
+                    value = CellError("#错误")
+                else:
+                    continue  # a cell with only a style
+            else:
+                value = cell(c, t, c.get("s"))
+            if value is _EMPTY:
+                continue
+            k = len(vals)
+            if col == k:
+                vals.append(value)
+            elif col > k:
+                vals.extend([""] * (col - k))
+                vals.append(value)
+            else:
+                vals[col] = value
+        row.clear()
+        while row.getprevious() is not None:
+            del row.getparent()[0]
+        row_index += 1
+        if number_ <= yielded:
+            if vals or number_ in pending:
+                raise FileError("工作表中的行顺序异常（行号没有递增），无法逐行读取：请在 Excel 中打开并另存后再导入")
+            continue
+        if pending:
+            for target in sorted(k for k in pending if k < number_):
+                yield from _gap(yielded, target)
+                yield target, _merge([], pending.pop(target))
+                yielded = target
+            if number_ in pending:
+                vals = _merge(vals, pending.pop(number_), under=True)
+        if vals:
+            if number_ > yielded + 1:
+                yield from _gap(yielded, number_)
+            yield number_, vals
+            yielded = number_
+    for target in sorted(pending):
+        yield from _gap(yielded, target)
+        yield target, _merge([], pending[target])
+        yielded = target
+
+
+def _gap(yielded: int, upto: int) -> Iterator[tuple[int, list]]:
+    for n in range(yielded + 1, upto):
+        yield n, []
+
+
+def _merge(vals: list, cells: dict[int, object], under: bool = False) -> list:
+    """Put ``cells`` into ``vals``; with ``under`` the values already in ``vals`` (later in the
+    stream) win, as in calamine."""
+    for col, value in sorted(cells.items()):
+        if col >= len(vals):
+            vals.extend([""] * (col - len(vals)))
+            vals.append(value)
+        elif not under or vals[col] == "" and vals[col].__class__ is str:
+            vals[col] = value
+    return vals
