@@ -29,8 +29,9 @@ naming the column, the headers seen and the names accepted, not a rejection of e
 """
 from __future__ import annotations
 
+import codecs
 import csv
-import io
+import itertools
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
@@ -110,20 +111,31 @@ def read_export(path: str | Path, sheet: str | None = None, columns: dict | None
 
     ``columns``: another column set (:data:`processor.io.headers.ROSTER_COLUMNS`, ``PAYMENT_COLUMNS`` …)
     read with the same safety scan, header detection, blank/合计 row skipping and error-cell marking;
-    ``what`` names the file in messages (认定名单, 缴费记录 …)."""
+    ``what`` names the file in messages (认定名单, 缴费记录 …). ``rows`` is a list: for a month of a
+    city, :func:`open_export` hands them over one at a time instead."""
+    table = open_export(path, sheet, columns, what)
+    table.rows = list(table.rows)
+    return table
+
+
+def open_export(path: str | Path, sheet: str | None = None, columns: dict | None = None,
+                what: str = "结算导出") -> ExportTable:
+    """:func:`read_export` with ``rows`` an iterator that reads the file as it is consumed: the whole
+    sheet is never in memory (issue 12: a million claims within 1 GB). The header is found and the
+    required columns can be checked before a data row is read; ``skipped`` fills as rows go by. A
+    whole-file problem found further down (a CSV quote left open on line 900,000) raises
+    :class:`FileError` from the iteration, before anything is written."""
     path = require_input_file(path)
     suffix = path.suffix.lower()
     merges: list[str] = []
     if suffix in XLSX_SUFFIXES:
-        sheet, grid, merges = _read_xlsx(path, sheet)
-        numbers: Sequence[int] = range(1, len(grid) + 1)
+        sheet, numbered, merges = _stream_xlsx(path, sheet)
     elif suffix == ".csv":
-        grid, numbers = _read_csv(path)
-        sheet = None
+        numbered, sheet = _stream_csv(path), None
     else:
         raise FileError(f"不支持的文件类型“{suffix or '无扩展名'}”：请提供 .xlsx 或 CSV（UTF-8）文件")
     try:
-        table = _build_table(path, sheet, grid, numbers, merges, columns)
+        table = _build_table(path, sheet, numbered, merges, columns)
     except FileError as err:  # no header row: say which file
         raise FileError(f"{what.strip()} {path.name}：{err.message}" if path.name not in what else
                         f"{what.strip()}：{err.message}") from None
@@ -131,9 +143,9 @@ def read_export(path: str | Path, sheet: str | None = None, columns: dict | None
     return table
 
 
-# --- readers ---------------------------------------------------------------------------------
+# --- readers: (0-based index, row number as the user sees it, cells) in file order --------------
 
-def _read_xlsx(path: Path, sheet: str | None) -> tuple[str, list[list[object]], list[str]]:
+def _stream_xlsx(path: Path, sheet: str | None):
     report = check_xlsx(path)  # before calamine sees a single byte
     from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
@@ -157,7 +169,7 @@ def _read_xlsx(path: Path, sheet: str | None) -> tuple[str, list[list[object]], 
     except CalamineError:
         # calamine's message may quote cell contents: keep it out of the user message.
         raise FileError("无法读取 xlsx 文件：文件已损坏或格式不正确，请在 Excel 中打开并另存后再导入") from None
-    return name, grid, report.merges.get(name, [])
+    return name, ((i, i + 1, row) for i, row in enumerate(grid)), report.merges.get(name, [])
 
 
 def _first_visible_sheet(book) -> str:
@@ -169,29 +181,39 @@ def _first_visible_sheet(book) -> str:
     raise FileError("xlsx 文件中没有可见的工作表")
 
 
-def _read_csv(path: Path) -> tuple[list[list[str]], list[int]]:
+_CSV_BLOCK = 1 << 20
+
+
+def _stream_csv(path: Path):
+    """CSV records with the line each starts on, decoded as it is read: UTF-8 (with or without a BOM)
+    when the whole file is UTF-8, else GB18030 — found by one pass over the bytes first, so a
+    GBK file is never half read as UTF-8."""
     if path.stat().st_size > MAX_UNCOMPRESSED_BYTES:
         raise FileError("CSV 文件过大（超过 1 GB），请按月份拆分后再导入")
-    data = path.read_bytes()
-    text = _decode(data)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    grid: list[list[str]] = []
-    numbers: list[int] = []
-    line = 0
-    try:
-        for record in reader:
-            numbers.append(line + 1)  # the line the record starts on
-            grid.append(record)
-            line = reader.line_num
-    except csv.Error:
-        raise FileError(f"CSV 文件第{line + 1}行格式错误（引号不配对或含有非法字符），请检查后再导入") from None
-    return grid, numbers
+    codec = _csv_codec(path)
+
+    def records():
+        with open(path, encoding=codec, newline="") as fh:
+            reader = csv.reader(fh)
+            line = 0
+            try:
+                for index, record in enumerate(reader):
+                    yield index, line + 1, record  # the line the record starts on
+                    line = reader.line_num
+            except csv.Error:
+                raise FileError(f"CSV 文件第{line + 1}行格式错误（引号不配对或含有非法字符），请检查后再导入") from None
+    return records()
 
 
-def _decode(data: bytes) -> str:
+def _csv_codec(path: Path) -> str:
     for codec, _shown in CSV_ENCODINGS:
+        decoder = codecs.getincrementaldecoder(codec)()
         try:
-            return data.decode(codec)
+            with open(path, "rb") as fh:
+                while block := fh.read(_CSV_BLOCK):
+                    decoder.decode(block)
+            decoder.decode(b"", final=True)
+            return codec
         except UnicodeDecodeError:
             continue
     tried = "、".join(shown for _codec, shown in CSV_ENCODINGS)
@@ -200,28 +222,47 @@ def _decode(data: bytes) -> str:
 
 # --- rows ------------------------------------------------------------------------------------
 
-def _build_table(path: Path, sheet: str | None, grid: list, numbers: Sequence[int],
-                 merges: Sequence[str] = (), columns: dict | None = None) -> ExportTable:
-    start = next((i for i, row in enumerate(grid) if not _is_blank(row)), 0)
-    offset, mapping, unknown = find_header_row(grid[start : start + HEADER_SCAN_ROWS], scan=HEADER_SCAN_ROWS,
-                                               columns=columns)
-    header_index = start + offset
-    table = ExportTable(path, sheet, numbers[header_index], mapping, unknown)
-    table.headers = [text for text in (str(c).strip() for c in grid[header_index] if c is not None) if text]
-    if merges:
-        _apply_merges(grid, merges, header_index, mapping)
+def _build_table(path: Path, sheet: str | None, numbered, merges: Sequence[str] = (),
+                 columns: dict | None = None) -> ExportTable:
+    """The header from the first rows of ``numbered`` ((index, row number, cells) in file order),
+    then ``rows``: an iterator over the rest (see :func:`open_export`)."""
+    numbered = iter(numbered)
+    head: list = []
+    start = None
+    for item in numbered:  # up to the first non-blank row and HEADER_SCAN_ROWS after it
+        head.append(item)
+        if start is None and not _is_blank(item[2]):
+            start = len(head) - 1
+        if start is not None and len(head) - start >= HEADER_SCAN_ROWS:
+            break
+    start = start or 0
+    offset, mapping, unknown = find_header_row([cells for _i, _n, cells in head[start:]],
+                                               scan=HEADER_SCAN_ROWS, columns=columns)
+    header_index, header_number, header = head[start + offset]
+    table = ExportTable(path, sheet, header_number, mapping, unknown)
+    table.headers = [text for text in (str(c).strip() for c in header if c is not None) if text]
+    after = (item for item in head[start + offset + 1:])
+    table.rows = _data_rows(table, itertools.chain(after, numbered), header, header_index, mapping,
+                            _merge_plan(merges, header_index, mapping))
+    return table
 
+
+def _data_rows(table: ExportTable, numbered, header, header_index: int, mapping: dict[int, str], plan):
     columns = sorted(mapping.items())
     keys = [key for _col, key in columns]
     pick = itemgetter(*(col for col, _key in columns))
     full_width = columns[-1][0] + 1
     total_cols = [col for col, key in columns if key in _TOTAL_KEYS]
-    header = grid[header_index]
     header_texts = [(col, str(header[col]).strip()) for col, _key in columns[:3]]
-    rows, skipped = table.rows, table.skipped
-    for index in range(header_index + 1, len(grid)):
-        row = grid[index]
-        number = numbers[index]
+    skipped = table.skipped
+    tops, actions = plan
+    top_values: dict = {}
+    for index, number, row in numbered:
+        if tops and index in tops:  # the top-left cell of a range filled down: keep its value
+            for box in tops[index]:
+                top_values[box] = row[box[1]] if box[1] < len(row) else None
+        if actions and index in actions:
+            row = _merge_row(row, index, top_values, actions)
         if _is_blank(row):
             skipped.append((number, BLANK))
         elif _is_total(row, total_cols):
@@ -231,16 +272,18 @@ def _build_table(path: Path, sheet: str | None, grid: list, numbers: Sequence[in
         else:
             if len(row) < full_width:  # ragged CSV line
                 row = list(row) + [None] * (full_width - len(row))
-            values = {
+            yield RawRow(number, {
                 key: (value.strip() or None) if value.__class__ is str else value
                 for key, value in zip(keys, pick(row))
-            }
-            rows.append(RawRow(number, values))
-    return table
+            })
 
 
-def _apply_merges(grid: list, merges: Sequence[str], header_index: int, mapping: dict[int, str]) -> None:
-    """Fill merged ranges below the header from their top-left cell, or mark them (module docstring)."""
+def _merge_plan(merges: Sequence[str], header_index: int, mapping: dict[int, str]):
+    """Merged ranges below the header (module docstring): ({row index of a range's top-left cell: its
+    boxes}, {row index: [(column, box, marker or None)]}) — None: fill from the top-left cell, seen
+    first since rows come in order."""
+    tops: dict[int, list] = {}
+    actions: dict[int, list] = {}
     for ref in merges:
         box = _range(ref)
         if box is None:
@@ -248,21 +291,29 @@ def _apply_merges(grid: list, merges: Sequence[str], header_index: int, mapping:
         r1, c1, r2, c2 = box
         if r2 <= header_index:
             continue  # a title or a two-row header
-        top = grid[r1][c1] if r1 < len(grid) and c1 < len(grid[r1]) else None
         shown = ref.replace("$", "").upper()
         for c in range(c1, c2 + 1):
             key = mapping.get(c)
             if key is None:
                 continue
             if key in MERGE_REJECT_KEYS or r1 <= header_index:
-                value = MergedCell(shown)
-                rows = range(max(r1, header_index + 1), min(r2, len(grid) - 1) + 1)
+                mark = MergedCell(shown)
+                rows = range(max(r1, header_index + 1), r2 + 1)
             else:
-                value = top
-                rows = range(r1 + 1, min(r2, len(grid) - 1) + 1)
+                mark = None
+                rows = range(r1 + 1, r2 + 1)
+                tops.setdefault(r1, []).append(box)
             for r in rows:
-                if c < len(grid[r]):
-                    grid[r][c] = value
+                actions.setdefault(r, []).append((c, box, mark))
+    return tops, actions
+
+
+def _merge_row(row, index: int, top_values: dict, actions: dict):
+    row = list(row)
+    for c, box, mark in actions[index]:
+        if c < len(row):
+            row[c] = mark if mark is not None else top_values.get(box)
+    return row
 
 
 def _range(ref: str) -> tuple[int, int, int, int] | None:
