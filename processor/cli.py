@@ -24,6 +24,7 @@ from .errors import YibaoError
 from .money import format_yuan, parse_amount
 from .rules.assistance import KINDS as ASSISTED_KINDS
 from .settings import load_settings
+from .province.cli_args import add_parser as add_province_parser
 
 
 def _out(text: str = "") -> None:
@@ -339,6 +340,7 @@ def build_parser() -> argparse.ArgumentParser:
     tc = tp.add_parser("check", help="列出模板的表头识别情况")
     tc.add_argument("template")
     tc.set_defaults(func=cmd_template_check)
+    add_province_parser(sub)
     return p
 
 
