@@ -405,6 +405,7 @@ def _iso(text: str):
         return text
 
 
+_WS = " \t\r\n"
 _EMPTY = object()  # a cell calamine reads as Empty (it does not extend the range)
 
 
@@ -580,9 +581,7 @@ def _rows(stream, strings: list[str], kinds: dict[str, int], is_1904: bool) -> I
         nd = -len(rowtext)
         vals: list = []
         col = -1
-        for c in row:
-            if c.tag != C:
-                continue
+        for c in row.iterchildren(C):
             ref = c.get("r")
             if ref is not None:
                 col = cols.get(ref[:nd])
@@ -642,15 +641,17 @@ def _rows(stream, strings: list[str], kinds: dict[str, int], is_1904: bool) -> I
                     else:
                         value = cell(c, t, c.get("s"))
                 elif t == "inlineStr" and ch.tag == IS:
-                    if len(ch) == 1 and ch[0].tag == T and len(ch[0]) == 0 and ch[0].get(_XML_SPACE) is None:
-                        value = ch[0].text or ""
+                    # the scan (check_xlsx) refused any text over MAX_CELL_CHARS already
+                    t0 = ch[0] if len(ch) == 1 else None
+                    if t0 is not None and t0.tag == T and not len(t0):
+                        value = t0.text
                         if value:
-                            if value[0] in " \t\r\n" or value[-1] in " \t\r\n":
+                            if (value[0] in _WS or value[-1] in _WS) and t0.get(_XML_SPACE) != "preserve":
                                 value = value.strip(" \t\r\n")
                             if "_x00" in value:
                                 value = _unescape(value)
-                            if len(value) > MAX_CELL_CHARS:
-                                raise FileError(f"xlsx 文件中有超过 {MAX_CELL_CHARS:,} 个字符的文本，已拒绝")
+                        else:
+                            value = ""
                     else:
                         value = _rich_text(ch, T, sheet.RPH)
                 else:
@@ -664,11 +665,10 @@ def _rows(stream, strings: list[str], kinds: dict[str, int], is_1904: bool) -> I
                 value = cell(c, t, c.get("s"))
             if value is _EMPTY:
                 continue
-            k = len(vals)
-            if col == k:
+            if col == len(vals):
                 vals.append(value)
-            elif col > k:
-                vals.extend([""] * (col - k))
+            elif col > len(vals):
+                vals.extend([""] * (col - len(vals)))
                 vals.append(value)
             else:
                 vals[col] = value
