@@ -14,6 +14,7 @@ document's own, the period it is in force. The loader
 from __future__ import annotations
 
 import tomllib
+import weakref
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -453,7 +454,26 @@ def _view(region: Region, on: date) -> "PolicyView":
     params = {p.key: p for d in docs for p in d.params if p.in_force(on)}
     cats = {c.name: c for d in docs for c in d.categories}
     rules = {r.text: r for d in docs for r in d.alias_rules}
-    return PolicyView(region, on, params, cats, tuple(d for d in docs), rules)
+    return PolicyView(region, on, params, cats, tuple(d for d in docs), rules, _version_cache(region, on, docs, params))
+
+
+# The derived values a view caches (PolicyView.cache: resolved identities, rules.common.Ctx.memo's terms)
+# depend on the view's documents, its params in force, and the year (settings are looked up by year), never
+# on the day itself: the views of every day of one policy version and year share one cache, so a month's
+# batch derives them once, not once per settlement date. Keyed weakly by region (a Region is not pickled
+# with it) and by the identities of the document and Param objects (which the region keeps alive).
+_VERSION_CACHES: "weakref.WeakKeyDictionary[Region, dict]" = weakref.WeakKeyDictionary()
+
+
+def _version_cache(region: Region, on: date, docs: list[Document], params: dict[str, Param]) -> dict:
+    per_region = _VERSION_CACHES.get(region)
+    if per_region is None:
+        per_region = _VERSION_CACHES[region] = {}
+    key = (on.year, tuple(map(id, docs)), tuple(map(id, params.values())))
+    cache = per_region.get(key)
+    if cache is None:
+        cache = per_region[key] = {}
+    return cache
 
 
 def period_text(start: date, end: date) -> str:
@@ -465,7 +485,8 @@ def period_text(start: date, end: date) -> str:
 
 @dataclass(eq=False)
 class PolicyView:
-    """The values of one region in force on one day."""
+    """The values of one region in force on one day. ``cache``: derived values, shared by the views of
+    every day of the same policy version and year (see :func:`_version_cache`): nothing day-specific."""
     region: Region
     on: date
     params: dict[str, Param]
