@@ -98,13 +98,15 @@ def settle_partition(work: str, part: int, buckets: list[int], job: dict) -> dic
             s, on = line.result, row.claim.settled_on
             a = areas.get(area)
             if a is None:
-                a = areas[area] = {"lines": 0, "first": on.isoformat(), "last": on.isoformat(),
-                                   "totals": dict.fromkeys(FUNDS, 0)}
+                a = areas[area] = {"lines": 0, "first": None, "last": None, "totals": dict.fromkeys(FUNDS, 0)}
+            if area not in files:
                 t = temp(lines_path(work, part, area))
                 files[area] = (open(t, "wb"), t)
                 held[area] = []
             a["lines"] += 1
-            a["first"], a["last"] = min(a["first"], on.isoformat()), max(a["last"], on.isoformat())
+            day = on.isoformat()
+            a["first"] = day if a["first"] is None else min(a["first"], day)
+            a["last"] = day if a["last"] is None else max(a["last"], day)
             for k in FUNDS:
                 amount = getattr(s, k) or 0
                 a["totals"][k] += amount
