@@ -23,6 +23,7 @@ from .formulas import PolicySheet, RowRefs
 from .formulas import formulas as native_formulas
 from ..money import fen_to_yuan, format_yuan
 from ..settings import SETTING_KEYS, Settings
+from .tally import FUNDS, SUMMARY_GROUPS, tally_of
 from .compute import Line, Outcome
 from .template import Layout
 
@@ -193,21 +194,10 @@ def basis_rows(outcome: Outcome, region: Region, settings: Settings):
 
 
 _CODE = re.compile(r"[a-z_]{3,}")
-_SUMMARY_GROUPS = (("适用身份", "（冲销）"), ("乡镇", "（未填）"))
-
-
 def summary_rows(outcome: Outcome):
     """Per 适用身份 and per 乡镇: 人次 and the amounts, each grouping closed by its 合计 row (summed in fen)."""
-    groups: dict[tuple[str, str], list[int]] = {}
-    for line in outcome.lines:
-        s, c = line.result, line.row.claim
-        amounts = (1, c.total_cost, s.critical, s.assist, s.tilt or 0, s.final_selfpay)
-        for how, key in ((_SUMMARY_GROUPS[0][0], s.identity or _SUMMARY_GROUPS[0][1]),
-                         (_SUMMARY_GROUPS[1][0], line.row.township or _SUMMARY_GROUPS[1][1])):
-            acc = groups.setdefault((how, key), [0] * 6)
-            for i, a in enumerate(amounts):
-                acc[i] += a
-    for how, _blank in _SUMMARY_GROUPS:
+    groups = tally_of(outcome).groups
+    for how, _blank in SUMMARY_GROUPS:
         total = [0] * 6
         for (h, key), acc in sorted(groups.items()):
             if h != how:
@@ -220,30 +210,16 @@ def summary_rows(outcome: Outcome):
 def check_rows(outcome: Outcome):
     """Every fund amount where the export and the policy disagree (for 财务对账); when there is none, a
     row saying so and what was compared."""
-    found = False
-    compared = 0
-    funds: set[str] = set()
-    for line in outcome.lines:
-        r, s = line.row, line.result
-        if r.reversal:
-            continue
-        for fund, exported, computed in (("大病保险", r.critical_export, s.critical_computed),
-                                         ("医疗救助", r.assist_export, s.assist),
-                                         ("倾斜救助", r.tilt_export, s.tilt)):
-            if exported is not None and computed is not None:
-                compared += 1
-                funds.add(fund)
-                if exported != computed:
-                    found = True
-                    yield [r.source_row, r.claim.settlement_id, r.name, fund, y(exported), y(computed),
-                           y(exported - computed), ""]
-        for fund, why in s.checks:  # what the policy amount could not be computed from, and why
-            found = True
-            yield [r.source_row, r.claim.settlement_id, r.name, fund, None, None, None, why]
-    if not found:
-        if compared:
-            what = (f"无不一致：已逐条比较导出的{'、'.join(f for f in ('大病保险', '医疗救助', '倾斜救助') if f in funds)}"
-                    f"金额与按政策计算的金额（{compared:,} 项），全部相符")
+    tally = tally_of(outcome)
+    for source_row, sid, name, fund, exported, computed, why in tally.checks:
+        if why:
+            yield [source_row, sid, name, fund, None, None, None, why]
+        else:
+            yield [source_row, sid, name, fund, y(exported), y(computed), y(exported - computed), ""]
+    if not tally.checks:
+        if tally.compared:
+            what = (f"无不一致：已逐条比较导出的{'、'.join(f for f in FUNDS if f in tally.funds)}"
+                    f"金额与按政策计算的金额（{tally.compared:,} 项），全部相符")
         else:
             what = ("无不一致：导出中没有大病保险、医疗救助、倾斜救助的支付金额列，没有可比较的金额；"
                     "台账金额全部按政策计算")
@@ -252,10 +228,7 @@ def check_rows(outcome: Outcome):
 
 def state_rows(outcome: Outcome, names: dict[str, str] | None = None):
     """Each person's year: 证件号码 (the key next month's --previous matches on), 姓名, the amounts."""
-    names = dict(names or {})
-    for line in outcome.lines:
-        if line.row.name:
-            names[line.row.claim.person] = line.row.name
+    names = {**(names or {}), **tally_of(outcome).names}
     for (person, year), st in sorted(outcome.states.items()):
         yield [person, names.get(person, ""), year, *(y(x) for x in st)]
 

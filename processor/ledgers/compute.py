@@ -7,17 +7,20 @@ under an earlier 结算ID) undoes the original's effect on the year-to-date stat
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterable, Iterator
 
 from .. import identities as ids
 from ..book import Region
 from ..chain import Settlement, YearState, reverse, settle
-from ..errors import InputError, PolicyNotInForce, SettingMissing
+from ..dates import parse_date
+from ..errors import InputError, PolicyNotInForce, SettingMissing, YibaoError
 from ..io.reader import ExportTable
 from ..money import format_yuan
 from ..rules.common import Ctx
 from ..settings import Settings
 from .normalise import ClaimRow, normalise
+from .store import ClaimStore
+from .tally import Tally
 
 
 @dataclass
@@ -55,10 +58,27 @@ class Outcome:
     skipped: list[tuple[int, str]]
     states: dict[tuple[str, int], YearState]
     views: dict
+    tally: Tally | None = None  # gathered while the lines were written (streamed), else made on demand
 
     @property
     def rows_read(self) -> int:
         return len(self.lines) + len(self.rejected)
+
+
+class StreamedOutcome(Outcome):
+    """A month of a city (issue 12): ``lines`` is one pass over the claims, settled as the 台账 is
+    written and then let go; ``rejected``, ``states`` and ``tally`` are complete once it has been
+    consumed (the writer fills 台账 before the other sheets). See :func:`compute_stream`."""
+
+    def __init__(self, lines: Iterator[Line], rejected, skipped, states, views, read: int, months, first):
+        super().__init__(lines, rejected, skipped, states, views, Tally())
+        self.read = read        # rows read (accepted or rejected), known before settling
+        self.months = months    # (year, month) → [rows, first row] of every settlement date that parses
+        self.first = first      # (earliest settlement date, its row) or (None, None)
+
+    @property
+    def rows_read(self) -> int:
+        return self.read
 
 
 def compute(table: ExportTable, region: Region, settings: Settings, previous: PreviousLedger | None = None,
@@ -97,18 +117,104 @@ def compute(table: ExportTable, region: Region, settings: Settings, previous: Pr
     return Outcome(lines, rejected, list(table.skipped), states, views)
 
 
+def compute_stream(table: ExportTable, region: Region, settings: Settings, previous: PreviousLedger | None = None,
+                   progress: Callable[[int, int], None] | None = None, reading=None,
+                   folder: str | None = None, finish: Callable[[StreamedOutcome], None] | None = None
+                   ) -> StreamedOutcome:
+    """:func:`compute` in constant memory (issue 12): ``table.rows`` is read once (it may be
+    :func:`processor.io.reader.open_export`'s iterator), each claim normalised and put in a
+    :class:`ClaimStore` on disk (a temp file in ``folder``); the returned outcome's ``lines`` settles
+    them in settlement order while they are written, and each line is tallied and let go.
+    ``reading(n)``: progress while reading. ``finish(outcome)``: called once every line is settled and
+    before the other sheets are written (the reject guard): raising there stops the write."""
+    previous = previous or PreviousLedger()
+    has_kind = "kind" in table.mapping.values()
+    rejected: list[Rejected] = []
+    months: dict[tuple[int, int], list[int]] = {}  # (year, month) → [rows, first row]
+    first: tuple = (None, None)
+    store = ClaimStore(folder)
+    read = 0
+    try:
+        for raw in table.rows:
+            read += 1
+            if reading and read % 5000 == 0:
+                reading(read)
+            try:
+                row = normalise(raw, has_kind)
+            except InputError as err:
+                v = raw.values
+                rejected.append(Rejected(raw.source_row, _t(v.get("settlement_id")), _t(v.get("name")), err.message))
+                on = _date_or_none(v.get("settlement_date"))
+            else:
+                store.add(row)
+                on = row.claim.settled_on
+            if on is not None:
+                month = months.get((on.year, on.month))
+                if month is None:
+                    months[(on.year, on.month)] = [1, raw.source_row]
+                else:
+                    month[0] += 1
+                if first[0] is None or on < first[0]:
+                    first = (on, raw.source_row)
+        if reading:
+            reading(read)
+    except BaseException:
+        store.close()
+        raise
+    states: dict[tuple[str, int], YearState] = dict(previous.year_state)
+    views: dict = {}
+    outcome: StreamedOutcome
+
+    early = read - len(store)  # rejected while reading: already done when the bar starts
+    bar = (lambda n, total: progress(n + early, total + early)) if progress else None
+
+    def lines() -> Iterator[Line]:
+        try:
+            tally = outcome.tally
+            for line in settle_iter(store.in_order(), len(store), region, settings, previous, views, rejected, states,
+                                    bar, keep=store.reversed_ids):
+                tally.add(line)
+                yield line
+        finally:
+            store.close()
+        rejected.sort(key=lambda r: r.source_row)
+        if finish:
+            finish(outcome)
+
+    outcome = StreamedOutcome(lines(), rejected, list(table.skipped), states, views, read, months, first)
+    return outcome
+
+
+def _date_or_none(value):
+    if value is None:
+        return None
+    try:
+        return parse_date(value, "结算日期")
+    except YibaoError:
+        return None
+
+
 def settle_claims(accepted: list[ClaimRow], region: Region, settings: Settings, previous: PreviousLedger,
-                 views: dict, progress=None) -> tuple[list[Line], list[Rejected], dict]:
+                  views: dict, progress=None) -> tuple[list[Line], list[Rejected], dict]:
     """The claims in settlement order through the chain, each person's year carried; duplicates and
     reversals by 结算ID. Returns (lines, rejected, year states)."""
+    rejected: list[Rejected] = []
     states: dict[tuple[str, int], YearState] = dict(previous.year_state)
-    paid: dict[str, tuple[str, int, YearState, Settlement | None, int]] = {
-        sid: (*v, 0) for sid, v in previous.settled.items()}
+    lines = list(settle_iter(accepted, len(accepted), region, settings, previous, views, rejected, states, progress))
+    return lines, rejected, states
+
+
+def settle_iter(accepted: Iterable[ClaimRow], total: int, region: Region, settings: Settings,
+                previous: PreviousLedger, views: dict, rejected: list[Rejected], states: dict,
+                progress=None, keep: set[str] | None = None) -> Iterator[Line]:
+    """:func:`settle_claims` one line at a time: rejections are appended to ``rejected`` and the year
+    states kept in ``states`` as the claims go by. ``keep``: when given, only the 结算IDs in it (those a
+    reversal row names) keep their whole result for a later reversal; the others keep their row number,
+    which is all a duplicate needs — so a month of a city does not hold a million results."""
+    # 结算ID → (person, year, result or None, source row); result is None for an ID outside ``keep``
+    paid: dict[str, tuple | int] = {sid: (v[0], v[1], v[3], 0) for sid, v in previous.settled.items()}
     reversed_ids: set[str] = set(previous.reversed)
     amounts: dict[str, tuple[int | None, int, int]] = dict(previous.amounts)
-    lines: list[Line] = []
-    rejected: list[Rejected] = []
-    total = len(accepted)
     for n, row in enumerate(accepted, 1):
         if progress and (n % 2000 == 0 or n == total):
             progress(n, total)
@@ -124,7 +230,7 @@ def settle_claims(accepted: list[ClaimRow], region: Region, settings: Settings, 
                     raise InputError("冲销行找不到被冲销的结算ID（本次导入与所给的此前台账中均无）")
                 if sid in reversed_ids:
                     raise InputError("该结算ID已冲销过，重复的冲销行")
-                person, year, _delta, orig_result, orig_row = original
+                person, year, orig_result, orig_row = original
                 if person != claim.person:
                     raise InputError("冲销行的证件号码与原结算不一致")
                 _check_full_reversal(claim, amounts.get(sid))
@@ -136,19 +242,23 @@ def settle_claims(accepted: list[ClaimRow], region: Region, settings: Settings, 
                 state = states.get(key, YearState())
             else:
                 if sid in paid or sid in reversed_ids:
-                    where = f"第{paid[sid][4]}行" if sid in paid and paid[sid][4] else "此前台账"
+                    earlier = paid.get(sid)
+                    earlier_row = earlier if earlier.__class__ is int else earlier[3] if earlier else 0
+                    where = f"第{earlier_row}行" if earlier_row else "此前台账"
                     raise InputError(f"重复的结算ID（与{where}重复），不重复计算")
                 identities = ids.resolve(ctx.view, row.category)
                 result = settle(ctx, identities, claim, state)
-                paid[sid] = (claim.person, claim.settled_on.year, result.delta, result, row.source_row)
-                amounts[sid] = (claim.total_cost, claim.policy_cost, claim.basic_paid)
+                if keep is None or sid in keep:
+                    paid[sid] = (claim.person, claim.settled_on.year, result, row.source_row)
+                    amounts[sid] = (claim.total_cost, claim.policy_cost, claim.basic_paid)
+                else:
+                    paid[sid] = row.source_row
         except (InputError, PolicyNotInForce, SettingMissing) as err:
             rejected.append(Rejected(row.source_row, sid, row.name, err.message))
             continue
         state = state.plus(result.delta)
         states[key] = state
-        lines.append(Line(row, result, state))
-    return lines, rejected, states
+        yield Line(row, result, state)
 
 
 # ----------------------------------------------------------------------------- all cores

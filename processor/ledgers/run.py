@@ -11,16 +11,16 @@ from datetime import date
 from pathlib import Path
 
 from ..book import default_book
-from ..dates import parse_date
-from ..errors import FileError, InputError, YibaoError
+from ..errors import FileError, InputError
 from ..io.headers import column_letter
-from ..io.reader import read_export, require_columns
+from ..io.reader import open_export, require_columns
 from ..io.mask import mask_text
 from ..io.xlsx_splice import check_output, write_workbook
 from ..money import format_yuan
 from ..settings import load_settings
 from .benefit import default_layout, header_texts, ledger_title, page_header_text, sheet_header_texts, sheets, template_for
-from .compute import compute
+from .compute import compute_stream
+from .tally import tally_of
 from .normalise import REQUIRED_COLUMNS
 from .previous import check_months, read_previous_all
 from .template import OUTPUT_COLUMNS, STANDARD_SHEETS, bureau_layout, complete_template, fit_prototype
@@ -40,20 +40,17 @@ def check_period_text(text: str) -> str:
     return text
 
 
-def _check_period(table, period: str) -> None:
+def _check_period(outcome, period: str) -> None:
     """Every settlement of the input in the month ``period``, or the run is refused: a year's export
     is never written under one month's 所属期. Rows whose date does not parse are left to the
     computation, which rejects them into 异常."""
     year, month = int(period[:4]), int(period[5:])
-    outside: Counter = Counter()
-    first_row = None
-    for on, source_row in _settlement_dates(table):
-        if (on.year, on.month) != (year, month):
-            outside[f"{on.year}-{on.month:02d}"] += 1
-            first_row = first_row or source_row
+    outside = {m: v for m, v in outcome.months.items() if m != (year, month)}
     if outside:
-        months = "、".join(f"{m} {n:,} 行" for m, n in sorted(outside.items()))
-        raise InputError(f"输入中有 {sum(outside.values()):,} 行的结算日期不在所属期 {period} 内（{months}；"
+        months = "、".join(f"{y}-{m:02d} {v[0]:,} 行" for (y, m), v in sorted(outside.items()))
+        count = sum(v[0] for v in outside.values())
+        first_row = min(v[1] for v in outside.values())
+        raise InputError(f"输入中有 {count:,} 行的结算日期不在所属期 {period} 内（{months}；"
                          f"第一行是第{first_row}行）：请只导出 {period} 的结算，或去掉 --period"
                          f"（所属期按结算日期写出）。未写出台账")
 
@@ -85,6 +82,23 @@ def _progress(quiet: bool, rows_read: int = 0):
     return show
 
 
+def _reading(quiet: bool):
+    """A line while a large export is read (the computation's bar follows)."""
+    if quiet:
+        return None
+    tty = sys.stderr.isatty()
+    last = [time.monotonic()]
+
+    def show(n: int) -> None:
+        now = time.monotonic()
+        if now - last[0] < 1.0:
+            return
+        last[0] = now
+        text = f"读取中 已读 {n:,} 行"
+        print(("\r" + text) if tty else text, end="" if tty else "\n", file=sys.stderr, flush=True)
+    return show
+
+
 def fill(args) -> int:
     period = check_period_text(args.period) if args.period else None
     book = default_book()
@@ -104,19 +118,19 @@ def fill(args) -> int:
     say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, file=sys.stderr))
     started = time.monotonic()
     say(f"读取 {args.input} …")
-    table = read_export(args.input)
-    require_columns(table, REQUIRED_COLUMNS)  # before computing: exit 2 naming the column
-    if period:
-        _check_period(table, period)
-    rows_read = len(table.rows)
+    table = open_export(args.input)
+    require_columns(table, REQUIRED_COLUMNS)  # before reading on: exit 2 naming the column
     previous = read_previous_all(args.previous, region) if args.previous else None
     if previous:
-        check_months(previous, *_first_settlement(table))
         say(f"此前台账 {len(args.previous)} 份：{len(previous.year_state):,} 人的年度累计（取自最后一份），"
             f"{len(previous.settled):,} 条已结算")
-    outcome = compute(table, region, settings, previous, _progress(args.quiet, rows_read), consume=True)
-    if not getattr(args, "allow_rejects", False):
-        _reject_guard(outcome)
+    guard = None if getattr(args, "allow_rejects", False) else _reject_guard
+    outcome = compute_stream(table, region, settings, previous, _progress(args.quiet), _reading(args.quiet),
+                             folder=str(out.parent) if out.parent.is_dir() else None, finish=guard)
+    if period:
+        _check_period(outcome, period)
+    if previous:
+        check_months(previous, *outcome.first)
     period = period or _period_of(outcome)
     names = getattr(previous, "names", None) if previous else None
     title = ledger_title(name or GENERIC, region)
@@ -136,29 +150,6 @@ def fill(args) -> int:
         workdir.cleanup()
     _summary(outcome, out, settings, time.monotonic() - started, "异常" in layout.extra_sheets)
     return 0
-
-
-def _first_settlement(table) -> tuple[date | None, int | None]:
-    """The input's earliest settlement date and its row (rows whose date does not parse are left to
-    the computation, which rejects them)."""
-    first, first_row = None, None
-    for on, source_row in _settlement_dates(table):
-        if first is None or on < first:
-            first, first_row = on, source_row
-    return first, first_row
-
-
-def _settlement_dates(table):
-    """(date, source row) of each row whose 结算日期 parses (the others are left to the computation,
-    which rejects them into 异常)."""
-    for raw in table.rows:
-        value = raw.values.get("settlement_date")
-        if value is None:
-            continue
-        try:
-            yield parse_date(value, "结算日期"), raw.source_row
-        except YibaoError:
-            continue
 
 
 REJECT_GUARD_MIN_ROWS = 20
@@ -197,7 +188,7 @@ def _check_out(out: Path, args) -> None:
 
 
 def _period_of(outcome) -> str:
-    months = sorted({(ln.row.claim.settled_on.year, ln.row.claim.settled_on.month) for ln in outcome.lines})
+    months = sorted(outcome.months)
     if not months:
         return ""
     a, b = months[0], months[-1]
@@ -205,14 +196,14 @@ def _period_of(outcome) -> str:
 
 
 def _summary(outcome, out: Path, settings, seconds: float, anomaly_sheet: bool = True) -> None:
-    lines = outcome.lines
-    totals = [sum(getattr(ln.result, k) or 0 for ln in lines) for k in ("critical", "assist", "tilt", "final_selfpay")]
+    tally = tally_of(outcome)
+    totals = [tally.critical, tally.assist, tally.tilt, tally.final_selfpay]
     print(f"完成：{out}")
-    print(f"读入结算行 {outcome.rows_read:,} = 写入台账 {len(lines):,} + 异常 {len(outcome.rejected):,}"
+    print(f"读入结算行 {outcome.rows_read:,} = 写入台账 {tally.count:,} + 异常 {len(outcome.rejected):,}"
           f"（另有空行/合计行 {len(outcome.skipped):,} 行未计入）")
     print(f"大病保险 {format_yuan(totals[0])} 元；医疗救助 {format_yuan(totals[1])} 元；"
           f"倾斜救助 {format_yuan(totals[2])} 元；个人自付 {format_yuan(totals[3])} 元")
-    borne = sum(ln.result.hospital_borne for ln in lines)
+    borne = tally.hospital_borne
     if borne:
         print(f"医疗机构承担（目录外费用超过控制比例的部分，不计入个人自付）{format_yuan(borne)} 元")
     if outcome.rejected and anomaly_sheet:

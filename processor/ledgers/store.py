@@ -1,0 +1,93 @@
+"""Claims kept on disk between reading and settling, so a month of a city fits in memory (issue 12).
+
+The chain settles claims in settlement order (a person's year carries from one claim to the next),
+but an export comes in whatever order the platform wrote it. :class:`ClaimStore` takes each claim as
+it is read, writes it to a temporary file (marshal, a few hundred bytes a claim) and keeps only its
+sort key and offset in memory; :meth:`ClaimStore.in_order` reads them back in (settlement date,
+input file, source row) order, the order `yibao fill` has always used. The file is deleted when the
+store is closed, and by the OS if the process dies.
+"""
+from __future__ import annotations
+
+import marshal
+import mmap
+import tempfile
+from array import array
+from datetime import date
+from typing import Iterator
+
+from ..chain import Claim
+from .normalise import ClaimRow
+
+_ORDINAL_SHIFT = 44  # key = date ordinal · 2^44 + input file · 2^32 + source row
+_FILE_SHIFT = 32
+
+
+def _day(value: date | None) -> int | None:
+    return None if value is None else value.toordinal()
+
+
+def _from_day(value: int | None) -> date | None:
+    return None if value is None else date.fromordinal(value)
+
+
+def _record(row: ClaimRow) -> tuple:
+    c = row.claim
+    return (row.source_row, c.settlement_id, c.person, c.settled_on.toordinal(), c.kind, c.total_cost, c.policy_cost,
+            c.basic_paid, c.critical_paid, c.referral, c.in_province, c.out_of_catalog, c.hospital_class,
+            c.chronic_class2, c.above_limit, row.category, row.name, row.id_number, row.township, row.village,
+            row.hospital, _day(row.admission), _day(row.discharge), row.critical_export, row.assist_export,
+            row.tilt_export, row.reversal)
+
+
+def _row(t: tuple) -> ClaimRow:
+    claim = Claim(t[1], t[2], date.fromordinal(t[3]), *t[4:15])
+    return ClaimRow(t[0], claim, t[15], t[16], t[17], t[18], t[19], t[20], _from_day(t[21]), _from_day(t[22]),
+                    *t[23:28])
+
+
+class ClaimStore:
+    """Append claims in any order; read them back in settlement order (see the module docstring)."""
+
+    def __init__(self, folder: str | None = None):
+        self._fh = tempfile.TemporaryFile(dir=folder, prefix=".yibao-claims-")
+        self._offsets = array("q", [0])
+        self._keys = array("Q")
+        self._size = 0
+        self.reversed_ids: set[str] = set()  # 结算IDs a reversal row names: their originals' results are kept
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def add(self, row: ClaimRow, source: int = 0) -> None:
+        """``source``: which input file the row came from (0 for the first), for the order."""
+        data = marshal.dumps(_record(row))
+        self._fh.write(data)
+        self._size += len(data)
+        self._offsets.append(self._size)
+        self._keys.append((row.claim.settled_on.toordinal() << _ORDINAL_SHIFT) | (source << _FILE_SHIFT)
+                          | row.source_row)
+        if row.reversal:
+            self.reversed_ids.add(row.claim.settlement_id)
+
+    def in_order(self) -> Iterator[ClaimRow]:
+        """Every claim once, in (settlement date, input file, source row) order."""
+        n = len(self._keys)
+        if not n:
+            return
+        self._fh.flush()
+        keys, offsets = self._keys, self._offsets
+        order = sorted(range(n), key=keys.__getitem__)
+        with mmap.mmap(self._fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+            loads = marshal.loads
+            for i in order:
+                yield _row(loads(mm[offsets[i]:offsets[i + 1]]))
+
+    def close(self) -> None:
+        self._fh.close()
+
+    def __enter__(self) -> "ClaimStore":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

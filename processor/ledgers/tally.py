@@ -1,0 +1,73 @@
+"""What the ledger's other sheets and the closing summary need from the 台账 lines, gathered in one pass.
+
+`yibao fill` writes the 台账 rows as they are settled and lets each line go (issue 12: a month of a
+city in constant memory); 汇总, 核对, 年度累计 and the console totals are made from this tally,
+fed the same lines in the same order. A command that keeps its lines in a list gets the same tally
+from :func:`tally_of`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+SUMMARY_GROUPS = (("适用身份", "（冲销）"), ("乡镇", "（未填）"))
+FUNDS = ("大病保险", "医疗救助", "倾斜救助")
+
+
+@dataclass
+class Tally:
+    count: int = 0
+    # (grouping, key) → [人次, 医疗费总额, 大病保险, 医疗救助, 倾斜救助, 个人自付] in fen
+    groups: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    # 核对: (source row, 结算ID, 姓名, fund, exported, computed, why) where the export and the policy differ
+    checks: list[tuple] = field(default_factory=list)
+    compared: int = 0
+    funds: set[str] = field(default_factory=set)
+    names: dict[str, str] = field(default_factory=dict)  # person key → 姓名 (年度累计)
+    critical: int = 0
+    assist: int = 0
+    tilt: int = 0
+    final_selfpay: int = 0
+    hospital_borne: int = 0
+    months: set[tuple[int, int]] = field(default_factory=set)
+
+    def add(self, line) -> None:
+        r, s = line.row, line.result
+        c = r.claim
+        self.count += 1
+        self.critical += s.critical or 0
+        self.assist += s.assist or 0
+        self.tilt += s.tilt or 0
+        self.final_selfpay += s.final_selfpay or 0
+        self.hospital_borne += s.hospital_borne
+        self.months.add((c.settled_on.year, c.settled_on.month))
+        if r.name:
+            self.names[c.person] = r.name
+        amounts = (1, c.total_cost, s.critical, s.assist, s.tilt or 0, s.final_selfpay)
+        for (how, blank), key in zip(SUMMARY_GROUPS, (s.identity, r.township)):
+            acc = self.groups.get((how, key or blank))
+            if acc is None:
+                acc = self.groups[(how, key or blank)] = [0] * 6
+            for i, a in enumerate(amounts):
+                acc[i] += a
+        if r.reversal:
+            return
+        for fund, exported, computed in zip(FUNDS, (r.critical_export, r.assist_export, r.tilt_export),
+                                            (s.critical_computed, s.assist, s.tilt)):
+            if exported is not None and computed is not None:
+                self.compared += 1
+                self.funds.add(fund)
+                if exported != computed:
+                    self.checks.append((r.source_row, c.settlement_id, r.name, fund, exported, computed, ""))
+        for fund, why in s.checks:  # what the policy amount could not be computed from, and why
+            self.checks.append((r.source_row, c.settlement_id, r.name, fund, None, None, why))
+
+
+def tally_of(outcome) -> Tally:
+    """The outcome's tally: the one gathered while its lines were written, or made now from its list."""
+    tally = getattr(outcome, "tally", None)
+    if tally is None:
+        tally = Tally()
+        for line in outcome.lines:
+            tally.add(line)
+        outcome.tally = tally
+    return tally
