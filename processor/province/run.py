@@ -106,23 +106,24 @@ def province(args) -> int:
            "settings_text": Path(settings_path).read_text("utf-8") if settings_path else None,
            "names": names, "unit": args.unit}
 
-    # ---- stage 1: split
-    if man.get("split"):
-        say(f"读入与分区已在上次运行完成（{man['split']['totals']['read']:,} 行），跳过")
-    else:
-        say(f"读入 {len(files)} 个文件，按人分成 {args.partitions} 个区 …")
-        man["split"] = split(files, names, work, args.partitions, region.name, say)
-        mf.save(work, man)
-    groups = man["split"]["partitions"]
-    merged = sum(len(g) - 1 for g in groups)
-    parts = [g[0] for g in groups]
-    done = [p for p in parts if done_path(work, p).is_file()]
-    todo = [g for g in groups if not done_path(work, g[0]).is_file()]
-    say(f"{len(groups)} 个分区" + (f"（{merged} 个桶因共用结算ID与其他桶合并）" if merged else "")
-        + (f"；上次运行已完成 {len(done)} 个，跳过，计算其余 {len(todo)} 个" if done else ""))
-
-    # ---- stage 2: settle, and stage 3's ledgers, on the same workers
+    # the workers first: a scheduler that does not answer stops the run before the inputs are read
     with open_runner(workers, args.scheduler, work) as runner:
+        # ---- stage 1: split
+        if man.get("split"):
+            say(f"读入与分区已在上次运行完成（{man['split']['totals']['read']:,} 行），跳过")
+        else:
+            say(f"读入 {len(files)} 个文件，按人分成 {args.partitions} 个区 …")
+            man["split"] = split(files, names, work, args.partitions, region.name, say)
+            mf.save(work, man)
+        groups = man["split"]["partitions"]
+        merged = sum(len(g) - 1 for g in groups)
+        parts = [g[0] for g in groups]
+        done = [p for p in parts if done_path(work, p).is_file()]
+        todo = [g for g in groups if not done_path(work, g[0]).is_file()]
+        say(f"{len(groups)} 个分区" + (f"（{merged} 个桶因共用结算ID与其他桶合并）" if merged else "")
+            + (f"；上次运行已完成 {len(done)} 个，跳过，计算其余 {len(todo)} 个" if done else ""))
+
+        # ---- stage 2: settle; stage 3: the outputs (the ledgers on the same workers)
         if todo:
             say(f"计算：{runner.where}")
         _settle(runner, todo, work, job, len(groups), len(done), say)
