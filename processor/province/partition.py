@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import pickle
 import resource
 import time
 from pathlib import Path
@@ -26,6 +25,7 @@ from pathlib import Path
 from ..book import default_book
 from ..ledgers.compute import PreviousLedger, settle_claims
 from ..settings import parse_settings
+from . import store
 from .claims import REJECTED, BlockWriter, record, reject_schema, schema, text_context
 from .split import read_bucket
 
@@ -86,7 +86,7 @@ def settle_partition(work: str, part: int, buckets: list[int], job: dict) -> dic
 
     def flush(area: str) -> None:
         fh = files[area][0]
-        pickle.dump(held[area], fh, protocol=pickle.HIGHEST_PROTOCOL)
+        store.dump(held[area], fh)
         held[area] = []
 
     li = ri = 0
@@ -139,12 +139,7 @@ def settle_partition(work: str, part: int, buckets: list[int], job: dict) -> dic
 
 def read_lines(path: Path):
     """The (sort key, Line) pairs of one lines file, block by block."""
-    with open(path, "rb") as fh:
-        while True:
-            try:
-                yield from pickle.load(fh)
-            except EOFError:
-                return
+    return store.load_all(path)
 
 
 __all__ = ["settle_partition", "read_lines", "done_path", "lines_path", "area_key", "FUNDS"]

@@ -225,8 +225,10 @@ def _summary(man, index, out, claims_path, rejects_path, ledgers, settings, rss:
     print(f"台账：{out / outputs.LEDGER_DIR}（{len(ledgers)} 个工作簿：" + "、".join(p.name for p in ledgers[:6])
           + (" 等" if len(ledgers) > 6 else "") + "）")
     if rss:
+        import resource
         peak = max(rss.values()) / 1024
-        print(f"工作进程峰值内存 {peak:,.0f} MB（{len(rss)} 个进程）")
+        main_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"峰值内存：工作进程 {peak:,.0f} MB（{len(rss)} 个进程中最大的）；主进程（读入与分区、写出）{main_peak:,.0f} MB")
     if settings.example:
         print("注意：设置文件为示例数字（example = true），金额不可用于正式报送。")
     print(f"用时 {seconds:.1f} 秒")

@@ -17,13 +17,13 @@ reader (Parquet in record batches; CSV/xlsx by processor.io.reader).
 from __future__ import annotations
 
 import hashlib
-import pickle
 import time
 import zlib
 from pathlib import Path
 
 from ..errors import InputError
 from ..ledgers.normalise import normalise
+from . import store
 from .claims import NOT_COUNTED, REJECTED, BlockWriter, reject_schema
 from .inputs import InputFile, open_table
 
@@ -126,7 +126,7 @@ def split(files: list[InputFile], names: list[str], work: Path, buckets: int, re
 
     def flush(b: int) -> None:
         with open(bucket_path(work, b), "ab") as fh:
-            pickle.dump(held.pop(b), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            store.dump(held.pop(b), fh)
 
     for fi, (f, name) in enumerate(zip(files, names)):
         started = time.monotonic()
@@ -174,14 +174,8 @@ def split(files: list[InputFile], names: list[str], work: Path, buckets: int, re
 def read_bucket(work: Path, b: int):
     """The (file index, area, ClaimRow) of one bucket, block by block."""
     path = bucket_path(work, b)
-    if not path.exists():
-        return
-    with open(path, "rb") as fh:
-        while True:
-            try:
-                yield from pickle.load(fh)
-            except EOFError:
-                return
+    if path.exists():
+        yield from store.load_all(path)
 
 
 def _t(v) -> str:
