@@ -277,7 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     fl = sub.add_parser("fill", help="从结算导出填写台账")
     fl.add_argument("ledger", help="台账名称：待遇台账 或 医疗救助台账")
-    fl.add_argument("input", help="结算导出文件（xlsx 或 csv）")
+    fl.add_argument("input", nargs="+", help="结算导出文件（xlsx、csv 或 parquet），可给多个文件或一个文件夹（读取其中全部导出）")
     fl.add_argument("--region", required=True, help=REGION_HELP)
     fl.add_argument("--out", required=True, help="输出的台账文件（.xlsx；已存在时须加 --force）")
     fl.add_argument("--settings", help="本地设置文件（默认取环境变量 YIBAO_SETTINGS）")

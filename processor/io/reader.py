@@ -132,8 +132,11 @@ def open_export(path: str | Path, sheet: str | None = None, columns: dict | None
         sheet, numbered, merges = _stream_xlsx(path, sheet)
     elif suffix == ".csv":
         numbered, sheet = _stream_csv(path), None
+    elif suffix in (".parquet", ".parq"):
+        from .parquet import read_parquet  # pyarrow: installed with the province extra
+        return read_parquet(path, what=what) if columns is None else _no_parquet(what)
     else:
-        raise FileError(f"不支持的文件类型“{suffix or '无扩展名'}”：请提供 .xlsx 或 CSV（UTF-8）文件")
+        raise FileError(f"不支持的文件类型“{suffix or '无扩展名'}”：请提供 .xlsx、CSV（UTF-8）或 Parquet 文件")
     try:
         table = _build_table(path, sheet, numbered, merges, columns)
     except FileError as err:  # no header row: say which file
@@ -141,6 +144,10 @@ def open_export(path: str | Path, sheet: str | None = None, columns: dict | None
                         f"{what.strip()}：{err.message}") from None
     table.columns, table.what = columns, what
     return table
+
+
+def _no_parquet(what: str):
+    raise FileError(f"{what}请提供 .xlsx 或 CSV 文件（Parquet 只用于结算导出）")
 
 
 # --- readers: (0-based index, row number as the user sees it, cells) in file order --------------

@@ -161,8 +161,8 @@ def ledger_rows(outcome: Outcome, ctx: LedgerContext):
 
 
 def rejected_rows(outcome: Outcome):
-    for r in outcome.rejected:
-        yield [r.source_row, r.settlement_id, r.name, r.reason]
+    for r in outcome.rejected:  # several input files: the reason starts with the file's name
+        yield [r.source_row, r.settlement_id, r.name, f"〔{r.source}〕{r.reason}" if r.source else r.reason]
     for source_row, reason in outcome.skipped:
         yield [source_row, None, None, f"未计入：{reason}"]
 

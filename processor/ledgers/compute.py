@@ -29,6 +29,7 @@ class Rejected:
     settlement_id: str
     name: str
     reason: str
+    source: str = ""  # the input file's name, when a run reads several
 
 
 @dataclass
@@ -117,7 +118,7 @@ def compute(table: ExportTable, region: Region, settings: Settings, previous: Pr
     return Outcome(lines, rejected, list(table.skipped), states, views)
 
 
-def compute_stream(table: ExportTable, region: Region, settings: Settings, previous: PreviousLedger | None = None,
+def compute_stream(tables: ExportTable | list[ExportTable], region: Region, settings: Settings, previous: PreviousLedger | None = None,
                    progress: Callable[[int, int], None] | None = None, reading=None,
                    folder: str | None = None, finish: Callable[[StreamedOutcome], None] | None = None
                    ) -> StreamedOutcome:
@@ -128,34 +129,37 @@ def compute_stream(table: ExportTable, region: Region, settings: Settings, previ
     ``reading(n)``: progress while reading. ``finish(outcome)``: called once every line is settled and
     before the other sheets are written (the reject guard): raising there stops the write."""
     previous = previous or PreviousLedger()
-    has_kind = "kind" in table.mapping.values()
+    tables = tables if isinstance(tables, list) else [tables]
+    names = [t.path.name for t in tables] if len(tables) > 1 else None
     rejected: list[Rejected] = []
-    months: dict[tuple[int, int], list[int]] = {}  # (year, month) → [rows, first row]
+    skipped: list[tuple[int, str]] = []
+    months: dict[tuple[int, int], list] = {}  # (year, month) → [rows, first row, its place] (_count_month)
     first: tuple = (None, None)
     store = ClaimStore(folder)
     read = 0
     try:
-        for raw in table.rows:
-            read += 1
-            if reading and read % 5000 == 0:
-                reading(read)
-            try:
-                row = normalise(raw, has_kind)
-            except InputError as err:
-                v = raw.values
-                rejected.append(Rejected(raw.source_row, _t(v.get("settlement_id")), _t(v.get("name")), err.message))
-                on = _date_or_none(v.get("settlement_date"))
-            else:
-                store.add(row)
-                on = row.claim.settled_on
-            if on is not None:
-                month = months.get((on.year, on.month))
-                if month is None:
-                    months[(on.year, on.month)] = [1, raw.source_row]
+        for k, table in enumerate(tables):
+            has_kind = "kind" in table.mapping.values()
+            file = names[k] if names else ""
+            for raw in table.rows:
+                read += 1
+                if reading and read % 5000 == 0:
+                    reading(read)
+                try:
+                    row = normalise(raw, has_kind)
+                except InputError as err:
+                    v = raw.values
+                    rejected.append(Rejected(raw.source_row, _t(v.get("settlement_id")), _t(v.get("name")),
+                                             err.message, file))
+                    on = _date_or_none(v.get("settlement_date"))
                 else:
-                    month[0] += 1
-                if first[0] is None or on < first[0]:
-                    first = (on, raw.source_row)
+                    store.add(row, k)
+                    on = row.claim.settled_on
+                if on is not None:
+                    _count_month(months, on, raw.source_row, file, read)
+                    if first[0] is None or on < first[0]:
+                        first = (on, f"{file} 第{raw.source_row}" if file else raw.source_row)
+            skipped.extend((n, f"〔{file}〕{why}" if file else why) for n, why in table.skipped)
         if reading:
             reading(read)
     except BaseException:
@@ -172,17 +176,31 @@ def compute_stream(table: ExportTable, region: Region, settings: Settings, previ
         try:
             tally = outcome.tally
             for line in settle_iter(store.in_order(), len(store), region, settings, previous, views, rejected, states,
-                                    bar, keep=store.reversed_ids):
+                                    bar, keep=store.reversed_ids, sources=names):
                 tally.add(line)
                 yield line
         finally:
             store.close()
-        rejected.sort(key=lambda r: r.source_row)
+        rejected.sort(key=lambda r: (names.index(r.source) if names else 0, r.source_row))
         if finish:
             finish(outcome)
 
-    outcome = StreamedOutcome(lines(), rejected, list(table.skipped), states, views, read, months, first)
+    outcome = StreamedOutcome(lines(), rejected, skipped, states, views, read, months, first)
     return outcome
+
+
+def _count_month(months: dict, on, source_row: int, file: str, seq: int) -> None:
+    """months: (year, month) → [rows, where its first row is, that row's place in the run]."""
+    month = months.get((on.year, on.month))
+    if month is None:
+        months[(on.year, on.month)] = [1, f"{file} 第{source_row}" if file else source_row, seq]
+    else:
+        month[0] += 1
+
+
+def _where(row: ClaimRow, sources: list[str] | None) -> int | str:
+    """Where a claim was read: its row, or "B.xlsx 第12" when a run reads several files."""
+    return f"{sources[row.source]} 第{row.source_row}" if sources else row.source_row
 
 
 def _date_or_none(value):
@@ -206,11 +224,12 @@ def settle_claims(accepted: list[ClaimRow], region: Region, settings: Settings, 
 
 def settle_iter(accepted: Iterable[ClaimRow], total: int, region: Region, settings: Settings,
                 previous: PreviousLedger, views: dict, rejected: list[Rejected], states: dict,
-                progress=None, keep: set[str] | None = None) -> Iterator[Line]:
+                progress=None, keep: set[str] | None = None, sources: list[str] | None = None) -> Iterator[Line]:
     """:func:`settle_claims` one line at a time: rejections are appended to ``rejected`` and the year
     states kept in ``states`` as the claims go by. ``keep``: when given, only the 结算IDs in it (those a
     reversal row names) keep their whole result for a later reversal; the others keep their row number,
-    which is all a duplicate needs — so a month of a city does not hold a million results."""
+    which is all a duplicate needs — so a month of a city does not hold a million results. ``sources``: the
+    input files' names when there are several (ClaimRow.source indexes it): messages name the file."""
     # 结算ID → (person, year, result or None, source row); result is None for an ID outside ``keep``
     paid: dict[str, tuple | int] = {sid: (v[0], v[1], v[3], 0) for sid, v in previous.settled.items()}
     reversed_ids: set[str] = set(previous.reversed)
@@ -243,18 +262,19 @@ def settle_iter(accepted: Iterable[ClaimRow], total: int, region: Region, settin
             else:
                 if sid in paid or sid in reversed_ids:
                     earlier = paid.get(sid)
-                    earlier_row = earlier if earlier.__class__ is int else earlier[3] if earlier else 0
-                    where = f"第{earlier_row}行" if earlier_row else "此前台账"
+                    earlier_row = earlier if earlier.__class__ is not tuple else earlier[3] if earlier else 0
+                    where = ("此前台账" if not earlier_row else f"{earlier_row}行" if isinstance(earlier_row, str)
+                             else f"第{earlier_row}行")
                     raise InputError(f"重复的结算ID（与{where}重复），不重复计算")
                 identities = ids.resolve(ctx.view, row.category)
                 result = settle(ctx, identities, claim, state)
                 if keep is None or sid in keep:
-                    paid[sid] = (claim.person, claim.settled_on.year, result, row.source_row)
+                    paid[sid] = (claim.person, claim.settled_on.year, result, _where(row, sources))
                     amounts[sid] = (claim.total_cost, claim.policy_cost, claim.basic_paid)
                 else:
-                    paid[sid] = row.source_row
+                    paid[sid] = _where(row, sources)
         except (InputError, PolicyNotInForce, SettingMissing) as err:
-            rejected.append(Rejected(row.source_row, sid, row.name, err.message))
+            rejected.append(Rejected(row.source_row, sid, row.name, err.message, sources[row.source] if sources else ""))
             continue
         state = state.plus(result.delta)
         states[key] = state

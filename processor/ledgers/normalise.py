@@ -13,7 +13,7 @@ from ..io.headers import label as _header_label
 from ..io.ids import person_of
 from ..io.reader import RawRow
 from ..io.safety import CELL_MARKERS
-from ..money import _float_fen, parse_amount
+from ..money import MAX_YUAN, parse_amount
 from ..rules.assistance import KIND_ALIASES, is_class2
 
 # 证件号码 is checked by io.ids.person_of (an export may key persons by 人员编号 instead)
@@ -42,6 +42,7 @@ class ClaimRow:
     assist_export: int | None
     tilt_export: int | None
     reversal: bool
+    source: int = 0  # which input file (0: the first) when a run reads several
 
 
 def _text(v) -> str:
@@ -56,7 +57,20 @@ def _text(v) -> str:
 
 def _shared(v) -> str:
     """Text that repeats down a column (镇街, 村, 医院, 类别): one string object for all its rows."""
-    return sys.intern(_text(v))
+    hit = _SHARED.get(v) if v.__class__ is str else None
+    if hit is None:
+        hit = sys.intern(_text(v))
+        if v.__class__ is str and len(_SHARED) < _SEEN_MAX:
+            _SHARED[v] = hit
+    return hit
+
+
+# Cell text → what it normalises to, for texts that repeat down a column (a handful of 医疗类别, the towns,
+# villages and hospitals of a county): looked up once per distinct text, not once per row. Bounded: a file
+# of all-different texts is normalised row by row as before.
+_SEEN_MAX = 50_000
+_SHARED: dict[str, str] = {}
+_KINDS: dict = {}
 
 
 _flag = parse_flag
@@ -64,10 +78,11 @@ _flag = parse_flag
 
 def _money(values: dict, key: str, what: str, required: bool = False) -> int | None:
     v = values.get(key)
-    if v.__class__ is float:  # Excel's numbers: the exact fast path of parse_amount
-        fen = _float_fen(v)
-        if fen is not None:
-            return fen
+    if v.__class__ is float and -MAX_YUAN <= v <= MAX_YUAN:  # Excel's numbers: money._float_fen, inline
+        scaled = v * 100
+        n = round(scaled)
+        if -0.001 < scaled - n < 0.001:
+            return n
     if v is None or (isinstance(v, str) and not v.strip()):
         if required:
             raise InputError(f"缺少{what}")
@@ -87,12 +102,27 @@ def kind_of(text) -> str:
     return kind
 
 
+def _kind(value) -> tuple[str, bool]:
+    """(kind_of(value), is_class2(value)) of a 医疗类别 cell."""
+    key = value if value is None or value.__class__ is str else False
+    hit = _KINDS.get(key) if key is not False else None
+    if hit is None:
+        hit = (kind_of(value), is_class2(value))
+        if key is not False and len(_KINDS) < _SEEN_MAX:
+            _KINDS[key] = hit
+    return hit
+
+
+_MARKERS = frozenset(CELL_MARKERS)
+
+
 def normalise(row: RawRow, has_kind_column: bool) -> ClaimRow:
     """Raises :class:`InputError` with the reason the row is rejected."""
     v = row.values
-    for key, x in v.items():
-        if x.__class__ in CELL_MARKERS:  # error value, formula without result, merged amount/ID
-            raise InputError(x.reason(_header_label(key)))
+    if not _MARKERS.isdisjoint(map(type, v.values())):
+        for key, x in v.items():
+            if x.__class__ in CELL_MARKERS:  # error value, formula without result, merged amount/ID
+                raise InputError(x.reason(_header_label(key)))
     for key in REQUIRED:
         x = v.get(key)
         if x is None or (x.__class__ is str and not x.strip()):
@@ -100,7 +130,7 @@ def normalise(row: RawRow, has_kind_column: bool) -> ClaimRow:
     sid = _text(v["settlement_id"])
     settled = parse_date(v["settlement_date"], "结算日期")
     id_number = person_of(v, settled).key  # GB 11643 checked, or a typed document / 人员编号 key
-    kind = kind_of(v.get("kind")) if has_kind_column else "住院"
+    kind, class2 = _kind(v.get("kind")) if has_kind_column else ("住院", False)
     policy = _money(v, "policy_cost", "政策范围内费用", True)
     basic = _money(v, "basic_paid", "基本医保支付", True)
     total = _money(v, "total_cost", "医疗费总额")
@@ -109,9 +139,13 @@ def normalise(row: RawRow, has_kind_column: bool) -> ClaimRow:
     crit = _money(v, "critical_paid", "大病保险支付")
     out_cat = _money(v, "out_of_catalog", "目录外费用") or 0
     above = _money(v, "above_limit_selfpay", "限额以上个人自付")
-    amounts = [x for x in (policy, basic, total, crit, out_cat, above) if x is not None]
-    reversal = any(x < 0 for x in amounts)
-    if reversal and any(x > 0 for x in amounts):
+    amounts = [policy, basic, total, out_cat]  # policy, basic and total are never None here
+    if crit is not None:
+        amounts.append(crit)
+    if above is not None:
+        amounts.append(above)
+    reversal = min(amounts) < 0
+    if reversal and max(amounts) > 0:
         raise InputError("金额正负混杂：冲销行的金额应全部为负数或零")
     if not reversal:
         if total < policy:
@@ -127,7 +161,7 @@ def normalise(row: RawRow, has_kind_column: bool) -> ClaimRow:
                   policy_cost=policy, basic_paid=basic, critical_paid=crit,
                   referral=_flag(v.get("referral"), "是否转诊"), in_province=_flag(v.get("in_province"), "是否省内"),
                   out_of_catalog=out_cat, hospital_class=_shared(v.get("hospital_class")),
-                  chronic_class2=has_kind_column and is_class2(v.get("kind")),
+                  chronic_class2=class2,
                   above_limit=above)
     return ClaimRow(
         source_row=row.source_row, claim=claim, category=_shared(v.get("category")), name=_text(v["name"]),

@@ -49,7 +49,7 @@ def _check_period(outcome, period: str) -> None:
     if outside:
         months = "、".join(f"{y}-{m:02d} {v[0]:,} 行" for (y, m), v in sorted(outside.items()))
         count = sum(v[0] for v in outside.values())
-        first_row = min(v[1] for v in outside.values())
+        first_row = min(outside.values(), key=lambda v: v[2])[1]
         raise InputError(f"输入中有 {count:,} 行的结算日期不在所属期 {period} 内（{months}；"
                          f"第一行是第{first_row}行）：请只导出 {period} 的结算，或去掉 --period"
                          f"（所属期按结算日期写出）。未写出台账")
@@ -117,15 +117,19 @@ def fill(args) -> int:
         layout = default_layout(name)
     say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, file=sys.stderr))
     started = time.monotonic()
-    say(f"读取 {args.input} …")
-    table = open_export(args.input)
-    require_columns(table, REQUIRED_COLUMNS)  # before reading on: exit 2 naming the column
+    files = _inputs(args.input, say)
+    tables = []
+    for f in files:
+        say(f"读取 {f} …")
+        table = open_export(f)
+        _require(table, len(files) > 1)  # before reading on: exit 2 naming the column (and the file)
+        tables.append(table)
     previous = read_previous_all(args.previous, region) if args.previous else None
     if previous:
         say(f"此前台账 {len(args.previous)} 份：{len(previous.year_state):,} 人的年度累计（取自最后一份），"
             f"{len(previous.settled):,} 条已结算")
     guard = None if getattr(args, "allow_rejects", False) else _reject_guard
-    outcome = compute_stream(table, region, settings, previous, _progress(args.quiet), _reading(args.quiet),
+    outcome = compute_stream(tables, region, settings, previous, _progress(args.quiet), _reading(args.quiet),
                              folder=str(out.parent) if out.parent.is_dir() else None, finish=guard)
     if period:
         _check_period(outcome, period)
@@ -155,6 +159,38 @@ def fill(args) -> int:
 REJECT_GUARD_MIN_ROWS = 20
 
 
+def _inputs(given: list[str] | str, say) -> list[Path]:
+    """The export files of the run: each file given (the reader refuses what it cannot read, with the
+    reason), and every .xlsx/.csv/.parquet in a folder given, sorted by name. The order of the files
+    is the order of rows with the same settlement date; one file given twice is refused."""
+    from ..province.inputs import expand
+    files: list[Path] = []
+    for text in [given] if isinstance(given, str) else given:
+        if Path(text).is_dir():
+            found, notes = expand([text])
+            for note in notes:
+                say(note)
+            files.extend(f.path for f in found)
+        else:
+            files.append(Path(text))
+    seen: dict[str, Path] = {}
+    for f in files:
+        key = os.path.realpath(f)
+        if key in seen:
+            raise FileError(f"同一个输入文件给了两次：{f}（与 {seen[key]} 相同）；每条结算只能读入一次")
+        seen[key] = f
+    return files
+
+
+def _require(table, several: bool) -> None:
+    try:
+        require_columns(table, REQUIRED_COLUMNS)
+    except FileError as err:
+        if several and table.path.name not in err.message:
+            raise FileError(f"{table.path.name}：{err.message}") from None
+        raise
+
+
 def _reject_guard(outcome) -> None:
     """Most rows rejected for one reason (a wrong --region, a truncated or foreign export) is a run
     to stop, not an empty ledger to hand in: exit 2 unless --allow-rejects. Reasons are grouped with
@@ -181,7 +217,9 @@ def _check_out(out: Path, args) -> None:
     if out.suffix.lower() != ".xlsx":
         raise FileError(f"输出文件应以 .xlsx 结尾：{out}")
     if out.exists():
-        given_files = [("输入文件", args.input), ("模板", args.template)] + [("上月台账", p) for p in args.previous or []]
+        inputs = [args.input] if isinstance(args.input, str) else args.input
+        given_files = ([("输入文件", p) for p in inputs] + [("模板", args.template)]
+                       + [("上月台账", p) for p in args.previous or []])
         for what, given in given_files:
             if given and Path(given).exists() and os.path.samefile(out, given):
                 raise FileError(f"输出文件不能是{what}本身：{out}；请另取一个文件名")
@@ -212,7 +250,7 @@ def _summary(outcome, out: Path, settings, seconds: float, anomaly_sheet: bool =
         # row number, 结算ID and reason only: names and ID numbers stay in the workbook and the export
         print(f"异常行 {len(outcome.rejected):,} 行（模板没有「异常」工作表，列在此处；姓名、证件号码见导出文件对应行）：")
         for r in outcome.rejected:
-            print(mask_text(f"  第{r.source_row}行 结算ID {r.settlement_id or '（空）'}：{r.reason}"))
+            print(mask_text(f"  {r.source + ' ' if r.source else ''}第{r.source_row}行 结算ID {r.settlement_id or '（空）'}：{r.reason}"))
     if settings.example:
         print("注意：设置文件为示例数字（example = true），台账金额不可用于正式报送。")
     print(f"用时 {seconds:.1f} 秒")

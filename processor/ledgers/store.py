@@ -31,19 +31,19 @@ def _from_day(value: int | None) -> date | None:
     return None if value is None else date.fromordinal(value)
 
 
-def _record(row: ClaimRow) -> tuple:
+def _record(row: ClaimRow, source: int = 0) -> tuple:
     c = row.claim
     return (row.source_row, c.settlement_id, c.person, c.settled_on.toordinal(), c.kind, c.total_cost, c.policy_cost,
             c.basic_paid, c.critical_paid, c.referral, c.in_province, c.out_of_catalog, c.hospital_class,
             c.chronic_class2, c.above_limit, row.category, row.name, row.id_number, row.township, row.village,
             row.hospital, _day(row.admission), _day(row.discharge), row.critical_export, row.assist_export,
-            row.tilt_export, row.reversal)
+            row.tilt_export, row.reversal, source)
 
 
 def _row(t: tuple) -> ClaimRow:
     claim = Claim(t[1], t[2], date.fromordinal(t[3]), *t[4:15])
     return ClaimRow(t[0], claim, t[15], t[16], t[17], t[18], t[19], t[20], _from_day(t[21]), _from_day(t[22]),
-                    *t[23:28])
+                    *t[23:29])
 
 
 class ClaimStore:
@@ -61,7 +61,7 @@ class ClaimStore:
 
     def add(self, row: ClaimRow, source: int = 0) -> None:
         """``source``: which input file the row came from (0 for the first), for the order."""
-        data = marshal.dumps(_record(row))
+        data = marshal.dumps(_record(row, source))
         self._fh.write(data)
         self._size += len(data)
         self._offsets.append(self._size)

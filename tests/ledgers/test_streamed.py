@@ -5,6 +5,7 @@ random years (duplicates, reversals, several identities, caps reached, bad rows)
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -38,6 +39,7 @@ def claim_rows(draw):
 @given(row=claim_rows())
 def test_a_claim_comes_back_from_the_store_unchanged(row):
     assert _row(_record(row)) == row
+    assert _row(_record(row, 3)) == replace(row, source=3)
 
 
 @settings(max_examples=50, deadline=None)
@@ -48,7 +50,7 @@ def test_the_store_gives_every_claim_once_in_settlement_order(rows):
             store.add(row, source)
         back = list(store.in_order())
         assert len(store) == len(rows)
-    expected = [r for r, _s in sorted(rows, key=lambda t: (t[0].claim.settled_on, t[1], t[0].source_row))]
+    expected = [replace(r, source=s) for r, s in sorted(rows, key=lambda t: (t[0].claim.settled_on, t[1], t[0].source_row))]
     assert back == expected
     assert store.reversed_ids <= {r.claim.settlement_id for r, _s in rows}
 
@@ -83,4 +85,4 @@ def test_finish_sees_every_rejection_before_the_other_sheets():
     outcome = streamed(rows, finish=lambda o: seen.append((o.tally.count, len(o.rejected))))
     assert seen == [(1, 1)]
     assert outcome.rejected[0].source_row == 3 and "重复的结算ID（与第2行重复）" in outcome.rejected[0].reason
-    assert outcome.months == {(2022, 3): [2, 2]} and outcome.first == (date(2022, 3, 1), 2)
+    assert outcome.months == {(2022, 3): [2, 2, 1]} and outcome.first == (date(2022, 3, 1), 2)
