@@ -15,15 +15,15 @@ from datetime import date
 from typing import NamedTuple
 
 from . import identities as ids
-from .book import Citation
+from .book import Citation, Param
 from .errors import InputError, SettingMissing
-from .rules.assistance import assistance, assisted, beyond_cap, out_of_catalog_within_share
+from .rules.assistance import assistance_fen, assisted, beyond_cap, out_of_catalog_within_share
 from .rules.common import Ctx
-from .rules.critical import critical
-from .rules.monitor import monitor, rules as monitor_rules
-from .rules.tilt import tilt
+from .rules.critical import critical_fen
+from .rules.monitor import monitor_list, rules as monitor_rules
+from .rules.tilt import tilt_fen
 from .money import format_yuan
-from .trace import Result
+from .trace import Citations
 
 # Kinds 大病保险 pays on. Reading (none of the documents lists them): 大病保险 applies to the
 # in-policy costs of 住院 and of 门诊慢特病/门诊特药, the kinds the documents' 医疗救助 clauses
@@ -95,6 +95,8 @@ class Settlement:
 def settle(ctx: Ctx, identities: tuple[str, ...], claim: Claim, state: YearState) -> Settlement:
     if not identities:
         return _settle_one(ctx, ids.ORDINARY, claim, state)
+    if len(identities) == 1:  # what compete() returns for one identity (it raises what the one raises)
+        return _settle_one(ctx, identities[0], claim, state)
     chosen, _, without = ids.compete(ctx.view, identities, lambda i: _settle_one(ctx, i, claim, state),
                                      lambda s: s.critical + s.assist + (s.tilt or 0))
     if len(identities) - len(without) > 1:
@@ -104,24 +106,45 @@ def settle(ctx: Ctx, identities: tuple[str, ...], claim: Claim, state: YearState
     return chosen
 
 
+class _Terms(NamedTuple):
+    """What the chain itself reads from the policy for every claim (per Ctx: policy version and settings)."""
+    assist_kinds: Param | None     # assistance.kinds: the kinds the region's 医疗救助 covers
+    tilt_computed: bool            # tilt.mode = computed (赣州): 倾斜救助 is an amount of the ledger
+    monitoring: bool               # the region has monitoring lines (monitor.*)
+    cost_groups: Param | None      # cost_control.groups (阳城 六: out-of-catalog cost borne by the hospital)
+
+
+def _terms(ctx: Ctx) -> _Terms:
+    def compute():
+        view = ctx.view
+        mode = view.get("tilt.mode")
+        return _Terms(view.get("assistance.kinds"), mode is not None and mode.value == "computed",
+                      bool(monitor_rules(ctx)), view.get("cost_control.groups"))
+    return ctx.memo(("chain",), compute)
+
+
 def _settle_one(ctx: Ctx, identity: str, claim: Claim, state: YearState) -> Settlement:
+    # The calculators write only their citations here (trace.Citations): a ledger row shows 政策依据, never
+    # the steps. The cells call the same calculators with a full trace (critical(), assistance() …).
     cites: list[Citation] = []
+    cited = Citations(cites)
     notes: list[str] = []
     amount = claim.policy_cost - claim.basic_paid
     if amount < 0:
         raise InputError("政策范围内费用小于基本医保支付")
     checks: list[tuple[str, str]] = []
-    in_critical = claim.kind in CRITICAL_KINDS
+    terms = _terms(ctx)
+    kind = claim.kind
+    in_critical = kind in CRITICAL_KINDS
     crit: int | None = 0
     if in_critical:
         try:
-            r_crit = critical(ctx, identity, amount, state.critical_base, claim.referral)
-            _collect(r_crit, cites)
-            crit = r_crit.fen
+            crit = critical_fen(ctx, identity, amount, state.critical_base, claim.referral, cited)
         except SettingMissing as err:
             if claim.critical_paid is None:
                 raise
             # the export says what 大病保险 paid: the ledger goes on with it, unchecked, and says why
+            cites.clear()  # (nothing of the computation that failed is cited; it is the first cited)
             crit = None
             checks.append(("大病保险", f"无法按政策核对（采用导出金额）：{err.message}"))
     if claim.critical_paid is not None:
@@ -133,45 +156,43 @@ def _settle_one(ctx: Ctx, identity: str, claim: Claim, state: YearState) -> Sett
     selfpay = amount - crit_used
     if selfpay < 0:
         raise InputError("大病保险支付大于政策范围内费用扣除基本医保后的余额")
-    kinds = ctx.view.get("assistance.kinds")
-    in_assistance = kinds is not None and claim.kind in kinds.value
+    kinds = terms.assist_kinds
+    in_assistance = kinds is not None and kind in kinds.value
     base = _assist_base(ctx, claim, selfpay, in_assistance, checks, cites)
-    counts = in_assistance and assisted(ctx, identity, claim.kind, claim.referral)
+    counts = in_assistance and assisted(ctx, identity, kind, claim.referral)
     assist = 0
     if in_assistance:
-        r = assistance(ctx, identity, base, state.selfpay, state.assist, claim.kind, claim.referral,
-                       claim.policy_cost, claim.in_province)
-        assist = r.fen
-        _collect(r, cites)
-        assist += _out_of_catalog_assistance(ctx, identity, claim, state.assist + assist, notes, cites)
+        assist = assistance_fen(ctx, identity, base, state.selfpay, state.assist, kind, claim.referral,
+                                claim.policy_cost, claim.in_province, cited)
+        if claim.out_of_catalog > 0:
+            assist += _out_of_catalog_assistance(ctx, identity, claim, state.assist + assist, notes, cites)
     elif kinds is not None:
         cites.append(kinds.citation)
-    counted = base if counts and claim.kind != "住院目录外" else 0
+    counted = base if counts and kind != "住院目录外" else 0
     remaining = _remaining(counted, assist)   # this claim's part of the 倾斜救助 line's year total
 
-    tilt_fen: int | None = None
+    tilt_paid: int | None = None
     beyond = 0
-    mode = ctx.view.get("tilt.mode")
-    if mode is not None and mode.value == "computed":
-        tilt_fen = 0
+    if terms.tilt_computed:
+        tilt_paid = 0
         if counts:
-            beyond = beyond_cap(ctx, identity, claim.kind, base, state.selfpay, state.assist)
-            r_tilt = tilt(ctx, identity, remaining, state.remaining, state.tilt, claim.referral, beyond)
-            tilt_fen = r_tilt.fen
-            _collect(r_tilt, cites)
-    borne = _hospital_borne(ctx, identity, claim, checks, cites)
-    final = claim.total_cost - claim.basic_paid - crit_used - assist - (tilt_fen or 0) - borne
+            beyond = beyond_cap(ctx, identity, kind, base, state.selfpay, state.assist)
+            tilt_paid = tilt_fen(ctx, identity, remaining, state.remaining, state.tilt, claim.referral, beyond, cited)
+    borne = _hospital_borne(ctx, terms.cost_groups, identity, claim, checks, cites) if claim.out_of_catalog > 0 else 0
+    final = claim.total_cost - claim.basic_paid - crit_used - assist - (tilt_paid or 0) - borne
     if final < 0:
         raise InputError("医疗费总额小于各项基金支付与医疗机构承担之和")
     listed = ""
-    if monitor_rules(ctx):
-        r_mon = monitor(ctx, identity, final, state.final_selfpay)
-        listed = r_mon.text
+    if terms.monitoring:
+        mon: list[Citation] = []  # cited only when the claim is listed
+        listed = monitor_list(ctx, identity, final, state.final_selfpay, Citations(mon))
         if listed:
-            _collect(r_mon, cites)
-    delta = year_delta(amount if in_critical else 0, crit_used, counted, assist, tilt_fen, final)
+            for c in mon:
+                if c not in cites:
+                    cites.append(c)
+    delta = year_delta(amount if in_critical else 0, crit_used, counted, assist, tilt_paid, final)
     notes.extend(why for _fund, why in checks)
-    return Settlement(identity, crit_used, assist, tilt_fen, final, listed, delta, cites, notes, crit,
+    return Settlement(identity, crit_used, assist, tilt_paid, final, listed, delta, cites, notes, crit,
                       in_critical, in_assistance, counted, borne, beyond, checks)
 
 
@@ -198,22 +219,21 @@ def _out_of_catalog_assistance(ctx: Ctx, identity: str, claim: Claim, ytd_assist
     """阳医保发〔2022〕2号 六: out-of-catalog cost within the hospital's control share, assisted at its own rate."""
     kinds = ctx.view.get("assistance.kinds")
     if not (claim.out_of_catalog > 0 and claim.kind == "住院" and "住院目录外" in kinds.value
-            and ctx.view.get(f"assistance.rate.住院目录外.{identity}") is not None):
+            and ctx.memo(("catalog_rate", identity),
+                         lambda: ctx.view.get(f"assistance.rate.住院目录外.{identity}") is not None)):
         return 0
     if not claim.hospital_class:
         notes.append("有目录外费用但缺少医疗机构收费类别，未计算目录外救助")
         return 0
     within, step = out_of_catalog_within_share(ctx, claim.out_of_catalog, claim.total_cost, claim.hospital_class)
-    r2 = assistance(ctx, identity, within, 0, ytd_assist, "住院目录外", claim.referral, None, claim.in_province)
     cites.append(step.cite)
-    _collect(r2, cites)
-    return r2.fen
+    return assistance_fen(ctx, identity, within, 0, ytd_assist, "住院目录外", claim.referral, None, claim.in_province,
+                          Citations(cites))
 
 
-def _hospital_borne(ctx: Ctx, identity: str, claim: Claim, checks: list, cites: list) -> int:
+def _hospital_borne(ctx: Ctx, groups: Param | None, identity: str, claim: Claim, checks: list, cites: list) -> int:
     """阳医保发〔2022〕2号 六: for the named groups' in-province stays, out-of-catalog cost above the hospital
-    class's control share "均由医疗机构承担" — it is not the patient's self-pay."""
-    groups = ctx.view.get("cost_control.groups")
+    class's control share "均由医疗机构承担" — it is not the patient's self-pay. ``groups``: cost_control.groups."""
     if groups is None or identity not in groups.value or claim.out_of_catalog <= 0 or claim.kind != "住院" \
             or not claim.in_province:
         return 0
@@ -245,13 +265,6 @@ def _remaining(counted: int, assist: int) -> int:
     are in the ledger, so a claim reversed next month takes off exactly this; the line is used only where
     倾斜救助 is computed (赣州), which has no out-of-catalog assistance."""
     return max(0, counted - assist) if counted else 0
-
-
-def _collect(result: Result, cites: list[Citation]) -> None:
-    for step in result.steps:
-        c = step.cite
-        if c is not None and c not in cites:
-            cites.append(c)
 
 
 def reverse(original: Settlement) -> Settlement:

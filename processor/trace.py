@@ -44,6 +44,52 @@ class Step:
         return out
 
 
+class Trace:
+    """Where a calculator writes its explanation, one :class:`Step` at a time (``trace.step(text, cite)``).
+
+    The public calculators (``critical``, ``assistance`` …) write into a ``Trace`` and return its steps in
+    their :class:`Result`: what the Excel functions' ``*_EXPLAIN`` and ``yibao explain`` show."""
+    __slots__ = ("steps",)
+
+    def __init__(self) -> None:
+        self.steps: list[Step] = []
+
+    def step(self, text: "str | Callable[[], str]", cite: Citation | None = None, source: str = "") -> None:
+        self.steps.append(Step(text, cite, source))
+
+    def append(self, step: Step) -> None:  # a step made elsewhere (rules.common.Ctx.money's)
+        self.steps.append(step)
+
+    def extend(self, steps) -> None:
+        self.steps.extend(steps)
+
+
+class Citations(Trace):
+    """A trace that keeps only the steps' citations, each once, in order of first use, appended to
+    ``into`` (which may already hold some: those are not repeated). The batch writes 政策依据 for every
+    claim but no step text, so its calls through the same calculators build no steps."""
+    __slots__ = ("into",)
+
+    def __init__(self, into: list) -> None:
+        self.into = into
+
+    def step(self, text, cite: Citation | None = None, source: str = "") -> None:
+        if cite is not None and cite not in self.into:
+            self.into.append(cite)
+
+    def append(self, step: Step) -> None:
+        c = step.cite
+        if c is not None and c not in self.into:
+            self.into.append(c)
+
+    def extend(self, steps) -> None:
+        into = self.into
+        for s in steps:
+            c = s.cite
+            if c is not None and c not in into:
+                into.append(c)
+
+
 class Result(NamedTuple):
     """An amount in fen (``None`` when the rule gives no amount) with its trace."""
     fen: int | None

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from ..errors import InputError, PolicyNotInForce
 from ..money import format_yuan, round_fen
-from ..trace import Result, Step
+from ..trace import Result, Step, Trace
 from .common import Ctx, above_line, pct, within_cap
 
 KINDS = ("住院", "门诊慢特病", "门诊特药", "住院目录外", "门诊两病")
@@ -53,33 +53,45 @@ def is_class2(text) -> bool:
 def assistance(ctx: Ctx, identity: str, selfpay: int, ytd_selfpay: int = 0, ytd_assist: int = 0,
                kind: str = "住院", referral: bool = True, stay_total: int | None = None,
                in_province: bool = True) -> Result:
+    trace = Trace()
+    pay = assistance_fen(ctx, identity, selfpay, ytd_selfpay, ytd_assist, kind, referral, stay_total, in_province,
+                         trace)
+    return Result(pay, identity, tuple(trace.steps))
+
+
+def assistance_fen(ctx: Ctx, identity: str, selfpay: int, ytd_selfpay: int, ytd_assist: int, kind: str,
+                   referral: bool, stay_total: int | None, in_province: bool, trace: Trace) -> int:
+    """:func:`assistance`'s amount, its explanation written to ``trace`` (the batch passes trace.Citations)."""
     terms = ctx.memo(("assistance", identity, kind), lambda: _terms(ctx, identity, kind))
     if isinstance(terms, Result):  # not an assistance object for this kind
-        return terms
+        trace.extend(terms.steps)
+        return terms.fen
     p_rate, rate, p_cap, cap, threshold, need_referral, prefix = terms
     if need_referral is not None and not referral:
-        return Result(0, identity, (Step("未按规定转诊：不予医疗救助", need_referral),))
+        trace.step("未按规定转诊：不予医疗救助", need_referral)
+        return 0
     if kind == "住院目录外" and not in_province:
-        return Result(0, identity, (Step("省外住院目录外费用不予救助", p_rate.citation),))
-    steps = list(prefix)
+        trace.step("省外住院目录外费用不予救助", p_rate.citation)
+        return 0
+    trace.extend(prefix)
     if kind == "住院目录外":
         # 六: out-of-catalog costs within the hospital's control share — no threshold, outside the
         # in-policy self-pay accumulation, inside the shared cap.
         eligible = selfpay
-        steps.append(Step(lambda: f"目录外控制比例内费用 {format_yuan(selfpay)} 元", p_rate.citation))
+        trace.step(lambda: f"目录外控制比例内费用 {format_yuan(selfpay)} 元", p_rate.citation)
     else:
         eligible = above_line(ytd_selfpay, selfpay, threshold)
-        steps.append(Step(lambda: f"年度累计个人自付：此前 {format_yuan(ytd_selfpay)} + 本次 {format_yuan(selfpay)}"
-                                  f"；超过起付标准 {format_yuan(threshold)} 的本次部分 {format_yuan(eligible)} 元"))
+        trace.step(lambda: f"年度累计个人自付：此前 {format_yuan(ytd_selfpay)} + 本次 {format_yuan(selfpay)}"
+                           f"；超过起付标准 {format_yuan(threshold)} 的本次部分 {format_yuan(eligible)} 元")
     raw = round_fen(eligible * rate)
-    steps.append(Step(lambda: f"{identity}{kind}救助：{format_yuan(eligible)} × {pct(rate)} = {format_yuan(raw)} 元",
-                      p_rate.citation))
-    raw = _topup(ctx, identity, kind, selfpay, raw, stay_total, in_province, steps)
+    trace.step(lambda: f"{identity}{kind}救助：{format_yuan(eligible)} × {pct(rate)} = {format_yuan(raw)} 元",
+               p_rate.citation)
+    raw = _topup(ctx, identity, kind, selfpay, raw, stay_total, in_province, trace)
     pay = within_cap(raw, cap, ytd_assist, "医疗救助")
     if pay < raw:
-        steps.append(Step(lambda: f"年度限额剩余 {format_yuan(cap - ytd_assist)} 元：本次按限额支付", p_cap.citation))
-    steps.append(Step(lambda: f"本次医疗救助 {format_yuan(pay)} 元"))
-    return Result(pay, identity, tuple(steps))
+        trace.step(lambda: f"年度限额剩余 {format_yuan(cap - ytd_assist)} 元：本次按限额支付", p_cap.citation)
+    trace.step(lambda: f"本次医疗救助 {format_yuan(pay)} 元")
+    return pay
 
 
 def _terms(ctx: Ctx, identity: str, kind: str):
@@ -145,12 +157,12 @@ def beyond_cap(ctx: Ctx, identity: str, kind: str, selfpay: int, ytd_selfpay: in
     return max(0, eligible - covered)
 
 
-def _topup(ctx: Ctx, identity, kind, selfpay, raw, stay_total, in_province, steps) -> int:
+def _topup(ctx: Ctx, identity, kind, selfpay, raw, stay_total, in_province, trace: Trace) -> int:
     p = ctx.view.get(f"assistance.topup.{identity}")
     if p is None or p.value["kind"] != kind:
         return raw
     if p.value["in_province"] and not in_province:
-        steps.append(Step("省外住院：不适用综合支付比例兜底", p.citation))
+        trace.step("省外住院：不适用综合支付比例兜底", p.citation)
         return raw
     if stay_total is None:
         raise InputError(f"{ctx.region}{identity}住院救助需填写本次目录内（政策范围内）费用，"
@@ -161,10 +173,10 @@ def _topup(ctx: Ctx, identity, kind, selfpay, raw, stay_total, in_province, step
     # combined ratio = (stay_total − selfpay + assistance) / stay_total ≥ target
     needed = round_fen(selfpay - stay_total * (Decimal(1) - target))
     if needed > raw:
-        steps.append(Step(lambda: f"综合支付比例兜底到 {pct(target)}：{format_yuan(selfpay)} − {format_yuan(stay_total)} × "
-                                  f"{pct(Decimal(1) - target)} = {format_yuan(needed)} 元", p.citation))
+        trace.step(lambda: f"综合支付比例兜底到 {pct(target)}：{format_yuan(selfpay)} − {format_yuan(stay_total)} × "
+                           f"{pct(Decimal(1) - target)} = {format_yuan(needed)} 元", p.citation)
         return needed
-    steps.append(Step(f"综合支付比例已达 {pct(target)}，无需兜底", p.citation))
+    trace.step(lambda: f"综合支付比例已达 {pct(target)}，无需兜底", p.citation)
     return raw
 
 
@@ -176,5 +188,6 @@ def out_of_catalog_within_share(ctx: Ctx, out_of_catalog: int, total_cost: int, 
         raise InputError(f"未知医疗机构收费类别：{str(hospital_class)[:20]}（可用：{'、'.join(p.value)}）")
     limit = round_fen(total_cost * share)
     within = min(out_of_catalog, limit)
-    return within, Step(f"目录外费用 {format_yuan(out_of_catalog)}，控制比例 {pct(share)} × 总费用 "
-                        f"{format_yuan(total_cost)} = {format_yuan(limit)}，计入救助 {format_yuan(within)} 元", p.citation)
+    return within, Step(lambda: f"目录外费用 {format_yuan(out_of_catalog)}，控制比例 {pct(share)} × 总费用 "
+                                f"{format_yuan(total_cost)} = {format_yuan(limit)}，计入救助 {format_yuan(within)} 元",
+                        p.citation)

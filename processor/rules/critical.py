@@ -15,28 +15,35 @@ from decimal import Decimal
 
 from ..identities import ORDINARY
 from ..money import format_yuan, round_fen
-from ..trace import Result, Step
+from ..trace import Result, Step, Trace
 from .common import Ctx, pct, points
 
 Bands = tuple[tuple[int | None, Decimal], ...]  # (upper bound in fen or None, rate)
 
 
 def critical(ctx: Ctx, identity: str, amount: int, ytd_amount: int = 0, referral: bool = True) -> Result:
+    trace = Trace()
+    pay = critical_fen(ctx, identity, amount, ytd_amount, referral, trace)
+    return Result(pay, identity, tuple(trace.steps))
+
+
+def critical_fen(ctx: Ctx, identity: str, amount: int, ytd_amount: int, referral: bool, trace: Trace) -> int:
+    """:func:`critical`'s amount, its explanation written to ``trace`` (the batch passes trace.Citations)."""
     deductible, bands, cap, cap_cite, prefix = ctx.memo(("critical", identity, referral),
                                                         lambda: _terms(ctx, identity, referral))
     total = ytd_amount + amount
     before = round_fen(_capped(_banded(ytd_amount, deductible, bands), cap))
     after = round_fen(_capped(_banded(total, deductible, bands), cap))
     pay = after - before
-    steps = list(prefix)
-    steps.append(Step(lambda: f"年度累计进入大病的费用：此前 {format_yuan(ytd_amount)} + 本次 {format_yuan(amount)}"
-                              f" = {format_yuan(total)} 元"))
-    steps.append(Step(lambda: "分段：" + _describe(deductible, bands)))
+    trace.extend(prefix)
+    trace.step(lambda: f"年度累计进入大病的费用：此前 {format_yuan(ytd_amount)} + 本次 {format_yuan(amount)}"
+                       f" = {format_yuan(total)} 元")
+    trace.step(lambda: "分段：" + _describe(deductible, bands))
     if cap is not None and after >= cap:
-        steps.append(Step(lambda: f"已达年度最高支付限额 {format_yuan(cap)} 元", cap_cite))
-    steps.append(Step(lambda: f"年度累计支付 {format_yuan(after)} − 此前 {format_yuan(before)}"
-                              f" = 本次大病保险 {format_yuan(pay)} 元"))
-    return Result(pay, identity, tuple(steps))
+        trace.step(lambda: f"已达年度最高支付限额 {format_yuan(cap)} 元", cap_cite)
+    trace.step(lambda: f"年度累计支付 {format_yuan(after)} − 此前 {format_yuan(before)}"
+                       f" = 本次大病保险 {format_yuan(pay)} 元")
+    return pay
 
 
 def _terms(ctx: Ctx, identity: str, referral: bool):

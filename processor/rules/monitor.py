@@ -10,7 +10,7 @@ from __future__ import annotations
 from ..errors import PolicyNotInForce
 from ..identities import tags
 from ..money import format_yuan
-from ..trace import Result, Step
+from ..trace import Result, Step, Trace
 from .common import Ctx
 
 
@@ -24,24 +24,30 @@ def rules(ctx: Ctx):
 
 
 def monitor(ctx: Ctx, identity: str, selfpay: int, ytd_selfpay: int = 0) -> Result:
+    trace = Trace()
+    listed = monitor_list(ctx, identity, selfpay, ytd_selfpay, trace)
+    return Result(None, identity, tuple(trace.steps), listed)
+
+
+def monitor_list(ctx: Ctx, identity: str, selfpay: int, ytd_selfpay: int, trace: Trace) -> str:
+    """:func:`monitor`'s answer (the list's name, "" for none), its explanation written to ``trace``."""
     found = rules(ctx)
     if not found:
         raise PolicyNotInForce(f"{ctx.region}的政策未规定因病返贫致贫监测线")
     mine = tags(ctx.view, identity)
-    steps: list[Step] = []
     for p in found:
         rule = p.value
         if rule["tag"] != "*" and rule["tag"] not in mine:
             continue
         name = p.key.split(".", 1)[1]
-        line = ctx.money(p, rule["line"], steps, label=f"{name}线")
+        line = ctx.money(p, rule["line"], trace, label=f"{name}线")
         value = selfpay if rule["basis"] == "visit" else ytd_selfpay + selfpay
         what = "本次自付" if rule["basis"] == "visit" else "年度累计自付"
         if value > line:
-            steps.append(Step(lambda: f"{what} {format_yuan(value)} 元超过 {format_yuan(line)} 元：纳入{name}", p.citation))
-            return Result(None, identity, tuple(steps), name)
-        steps.append(Step(lambda v=value, ln=line, w=what: f"{w} {format_yuan(v)} 元未超过 {format_yuan(ln)} 元", p.citation))
-    return Result(None, identity, tuple(steps), "")
+            trace.step(lambda: f"{what} {format_yuan(value)} 元超过 {format_yuan(line)} 元：纳入{name}", p.citation)
+            return name
+        trace.step(lambda v=value, ln=line, w=what: f"{w} {format_yuan(v)} 元未超过 {format_yuan(ln)} 元", p.citation)
+    return ""
 
 
 def heavy_burden(ctx: Ctx, identity: str, inpolicy_selfpay_12m: int) -> Result:
