@@ -115,13 +115,12 @@ def run_province(path: Path, out: Path, partitions: int, workers: int) -> tuple[
     return time.monotonic() - started, lines, stdout
 
 
-def stage_times(lines) -> dict:
+def stage_times(lines, end: float) -> dict:
     def at(prefix):
         return next((t for t, text in lines if text.startswith(prefix)), None)
     t_read, t_parts, t_tables, t_ledgers = at("读入 1 个文件"), at("计算："), at("写出结算明细"), at("写出 ")
-    end = lines[-1][0] if lines else 0
     return {"split": (t_parts or 0) - (t_read or 0), "settle": (t_tables or 0) - (t_parts or 0),
-            "parquet": (t_ledgers or 0) - (t_tables or 0), "ledgers+rest": end - (t_ledgers or 0)}
+            "parquet": (t_ledgers or 0) - (t_tables or 0), "ledgers": end - (t_ledgers or 0)}
 
 
 def subset_check(path: Path, out: Path, share: int = 100) -> tuple[int, int, bool]:
@@ -184,7 +183,7 @@ def main() -> None:
     task_s = sum(p["seconds"] for p in parts)
     rows = sum(p["rows"] for p in parts)
     rss = max(p["maxrss_kb"] for p in parts) / 1024
-    st = stage_times(lines)
+    st = stage_times(lines, wall)
     print(f"行数 {args.rows:,}，分区 {len(parts)}，工作进程 {args.workers}；总用时 {wall:,.1f} 秒（{args.rows / wall:,.0f} 条/秒）")
     print("各阶段用时（秒）：" + "，".join(f"{k} {v:,.1f}" for k, v in st.items()))
     print(f"结算阶段：{rows:,} 条 / 任务用时合计 {task_s:,.1f} 秒 = 每核 {rows / task_s:,.0f} 条/秒；"

@@ -29,7 +29,7 @@ from . import store
 from .claims import REJECTED, BlockWriter, record, reject_schema, schema, text_context
 from .split import read_bucket
 
-LINES_BLOCK = 5_000
+LINES_BLOCK = 1_000
 _CONTEXT: dict = {}
 FUNDS = ("critical", "assist", "tilt", "final_selfpay", "hospital_borne")
 

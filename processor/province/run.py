@@ -69,6 +69,14 @@ def _clear(work: Path) -> None:
 
 
 def province(args) -> int:
+    try:
+        return _province(args)
+    except KeyboardInterrupt:
+        print("已中断：已完成的分区已保存在输出文件夹的 _work 中，用同一命令重新运行将从中断处继续", file=sys.stderr)
+        raise
+
+
+def _province(args) -> int:
     started = time.monotonic()
     say = _say(args.quiet)
     if not 1 <= args.partitions <= MAX_PARTITIONS:
@@ -112,6 +120,9 @@ def province(args) -> int:
         if man.get("split"):
             say(f"读入与分区已在上次运行完成（{man['split']['totals']['read']:,} 行），跳过")
         else:
+            if any(p.name != mf.MANIFEST for p in work.iterdir()):  # a split cut short: its blocks are not whole
+                _clear(work)
+                mf.save(work, man)
             say(f"读入 {len(files)} 个文件，按人分成 {args.partitions} 个区 …")
             man["split"] = split(files, names, work, args.partitions, region.name, say)
             mf.save(work, man)

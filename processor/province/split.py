@@ -27,9 +27,10 @@ from . import store
 from .claims import NOT_COUNTED, REJECTED, BlockWriter, reject_schema
 from .inputs import InputFile, open_table
 
-BUFFER_ROWS = 200_000
+BUFFER_ROWS = 100_000
 SPILL_ROWS = 500_000
 SPILL_FILES = 16
+PROGRESS_ROWS = 1_000_000
 NO_AREA = "参保地未填"
 
 
@@ -136,6 +137,8 @@ def split(files: list[InputFile], names: list[str], work: Path, buckets: int, re
         n = bad = 0
         for raw in table.rows:
             n += 1
+            if n % PROGRESS_ROWS == 0:
+                say(f"读入 {name}：已读 {n:,} 行，用时 {time.monotonic() - started:.0f} 秒", progress=True)
             v = raw.values
             area = area_of(v.get("insured_area"), has_area, region)
             try:

@@ -78,3 +78,22 @@ def test_a_changed_run_is_named_and_redone(tmp_path):
     code, _, err = run(*args[:-1], "6", "--out", out, "--restart")
     assert code == 0 and "按 --restart 丢弃上次运行的结果，全部分区重新计算" in err
     assert "上次运行已完成" not in err
+
+
+def test_a_split_cut_short_is_redone_from_the_start(tmp_path):
+    """Killed while reading the inputs: the manifest has no split yet, the bucket files hold part of it.
+    The rerun starts the split again on an empty work folder (never appends to those blocks)."""
+    import json
+    args = _inputs(tmp_path)
+    out = tmp_path / "out"
+    assert run(*args, "--out", str(out))[0] == 0
+    first = claims(out)
+    manifest = json.loads((out / "_work" / "manifest.json").read_text("utf-8"))
+    del manifest["split"]
+    (out / "_work" / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    for p in (out / "_work").glob("part-*.json"):
+        p.unlink()
+    code, _, err = run(*args, "--out", str(out))
+    assert code == 0, err
+    assert "读入 2 个文件" in err and "上次运行已完成" not in err
+    assert claims(out) == first
