@@ -97,6 +97,7 @@ def _province(args) -> int:
     work = _prepare_out(out)
     fp = mf.fingerprint(files, region.name, settings_path, args.partitions)
     man = mf.load(work)
+    written = (man or {}).get("ledgers", [])  # an earlier run's ledgers: replaced, even when all is redone
     if man is not None and args.restart:
         say("按 --restart 丢弃上次运行的结果，全部分区重新计算")
         _clear(work)
@@ -108,7 +109,7 @@ def _province(args) -> int:
         man = None
     elif man is None and any(work.iterdir()):
         _clear(work)  # a run cut short before its manifest was written
-    man = man or {"fingerprint": fp}
+    man = man or {"fingerprint": fp, "ledgers": written}
     mf.save(work, man)
     job = {"region": region.name, "settings_path": settings_path or "",
            "settings_text": Path(settings_path).read_text("utf-8") if settings_path else None,

@@ -118,3 +118,10 @@ def test_a_county_above_the_sheet_limit_is_written_in_volumes(tmp_path, monkeypa
     # the rows of the volumes, in order, are the claims in settlement order
     dates = [r[12] for p in paths for r in ledger_rows(p)]
     assert dates == sorted(dates)
+    # rerun with room for every row (and another partition count: all redone): one workbook, the volumes gone
+    monkeypatch.setattr(outputs, "SHEET_ROW_LIMIT", 1_048_576)
+    code, out, err = run(str(tmp_path / "a.parquet"), "--region", "赣州", "--settings", str(tmp_path / "s.toml"),
+                         "--out", str(tmp_path / "out"), "--workers", "1", "--partitions", "2")
+    assert code == 0, err
+    assert [p.name for p in (tmp_path / "out" / "台账").iterdir()] == ["章贡区_医疗救助待遇台账.xlsx"]
+    assert [r[0] for r in ledger_rows(tmp_path / "out" / "台账" / "章贡区_医疗救助待遇台账.xlsx")] == list(range(1, n + 1))
