@@ -52,8 +52,9 @@ class OnDask:
     def run(self, fn: Callable, tasks: list[tuple]):
         from distributed import as_completed
         futures = {}
-        for args in tasks:
-            fut = self.client.submit(fn, *args, pure=False, key=f"yibao-{fn.__name__}-{args[1]}-{os.urandom(4).hex()}")
+        token = os.urandom(4).hex()
+        for i, args in enumerate(tasks):
+            fut = self.client.submit(fn, *args, pure=False, key=f"yibao-{fn.__name__}-{i}-{token}")
             futures[fut] = args
         try:
             for fut in as_completed(list(futures)):
