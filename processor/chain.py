@@ -115,12 +115,10 @@ class _Terms(NamedTuple):
 
 
 def _terms(ctx: Ctx) -> _Terms:
-    def compute():
-        view = ctx.view
-        mode = view.get("tilt.mode")
-        return _Terms(view.get("assistance.kinds"), mode is not None and mode.value == "computed",
-                      bool(monitor_rules(ctx)), view.get("cost_control.groups"))
-    return ctx.memo(("chain",), compute)
+    view = ctx.view
+    mode = view.get("tilt.mode")
+    return _Terms(view.get("assistance.kinds"), mode is not None and mode.value == "computed",
+                  bool(monitor_rules(ctx)), view.get("cost_control.groups"))
 
 
 def _settle_one(ctx: Ctx, identity: str, claim: Claim, state: YearState) -> Settlement:
@@ -133,7 +131,7 @@ def _settle_one(ctx: Ctx, identity: str, claim: Claim, state: YearState) -> Sett
     if amount < 0:
         raise InputError("政策范围内费用小于基本医保支付")
     checks: list[tuple[str, str]] = []
-    terms = _terms(ctx)
+    terms = ctx.memo("chain", _terms, ctx)
     kind = claim.kind
     in_critical = kind in CRITICAL_KINDS
     crit: int | None = 0
@@ -219,8 +217,7 @@ def _out_of_catalog_assistance(ctx: Ctx, identity: str, claim: Claim, ytd_assist
     """阳医保发〔2022〕2号 六: out-of-catalog cost within the hospital's control share, assisted at its own rate."""
     kinds = ctx.view.get("assistance.kinds")
     if not (claim.out_of_catalog > 0 and claim.kind == "住院" and "住院目录外" in kinds.value
-            and ctx.memo(("catalog_rate", identity),
-                         lambda: ctx.view.get(f"assistance.rate.住院目录外.{identity}") is not None)):
+            and ctx.view.get(f"assistance.rate.住院目录外.{identity}") is not None):
         return 0
     if not claim.hospital_class:
         notes.append("有目录外费用但缺少医疗机构收费类别，未计算目录外救助")

@@ -62,7 +62,7 @@ def assistance(ctx: Ctx, identity: str, selfpay: int, ytd_selfpay: int = 0, ytd_
 def assistance_fen(ctx: Ctx, identity: str, selfpay: int, ytd_selfpay: int, ytd_assist: int, kind: str,
                    referral: bool, stay_total: int | None, in_province: bool, trace: Trace) -> int:
     """:func:`assistance`'s amount, its explanation written to ``trace`` (the batch passes trace.Citations)."""
-    terms = ctx.memo(("assistance", identity, kind), lambda: _terms(ctx, identity, kind))
+    terms = ctx.memo(("assistance", identity, kind), _terms, ctx, identity, kind)
     if isinstance(terms, Result):  # not an assistance object for this kind
         trace.extend(terms.steps)
         return terms.fen
@@ -125,15 +125,18 @@ def assisted(ctx: Ctx, identity: str, kind: str, referral: bool = True) -> bool:
     Only such claims count toward the identity's annual threshold and the 倾斜救助 line: 赣市医保字〔2021〕37号
     二(三)3(1)③④ count "住院发生的政策范围内个人自付", and 门诊慢特病 only for the groups 二(三)3(2)(3) assist;
     龙政办规〔2022〕14号 二(四)2 leaves unreferred costs outside 医疗救助 altogether."""
-    def compute():
-        kinds = ctx.view.get("assistance.kinds")
-        if kinds is None or kind not in kinds.value or kind == "住院目录外":
-            return False, False
-        has_rate = ctx.view.get(f"assistance.rate.{kind}.{identity}") is not None
-        need = ctx.view.get("assistance.referral_required")
-        return has_rate, bool(need is not None and need.value)
-    has_rate, need_referral = ctx.memo(("assisted", identity, kind), compute)
+    has_rate, need_referral = ctx.memo(("assisted", identity, kind), _assisted_terms, ctx.view, identity, kind)
     return has_rate and (referral or not need_referral)
+
+
+def _assisted_terms(view, identity: str, kind: str) -> tuple[bool, bool]:
+    """(the identity has a rate for the kind, referral is required)."""
+    kinds = view.get("assistance.kinds")
+    if kinds is None or kind not in kinds.value or kind == "住院目录外":
+        return False, False
+    has_rate = view.get(f"assistance.rate.{kind}.{identity}") is not None
+    need = view.get("assistance.referral_required")
+    return has_rate, bool(need is not None and need.value)
 
 
 def beyond_cap(ctx: Ctx, identity: str, kind: str, selfpay: int, ytd_selfpay: int, ytd_assist: int) -> int:
@@ -143,7 +146,7 @@ def beyond_cap(ctx: Ctx, identity: str, kind: str, selfpay: int, ytd_selfpay: in
     0 when the identity has no cap or the cap is not reached in this claim; all of the self-pay above
     the threshold when the cap was already used up; when the cap runs out inside this claim, the part
     of the eligible self-pay the remaining cap could not cover at the identity's rate."""
-    terms = ctx.memo(("assistance", identity, kind), lambda: _terms(ctx, identity, kind))
+    terms = ctx.memo(("assistance", identity, kind), _terms, ctx, identity, kind)
     if isinstance(terms, Result):
         return 0
     _p_rate, rate, _p_cap, cap, threshold, _need, _prefix = terms

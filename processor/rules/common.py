@@ -48,19 +48,20 @@ class Ctx:
             mine = per_settings[self.settings] = {}
         self._memo = mine
 
-    def memo(self, key, compute):
+    def memo(self, key, compute, *args):
+        """``compute(*args)``, once per ``key`` (which must name everything the value depends on besides the
+        policy version, the year and the settings)."""
         try:
             return self._memo[key]
         except KeyError:
-            value = self._memo[key] = compute()
+            value = self._memo[key] = compute(*args)
             return value
 
     # ------------------------------------------------------------------ values
     def money(self, param: Param, value=None, steps: list | None = None, label: str = "") -> int | None:
         """A money value → fen, or ``None`` for no limit. Appends a step explaining it."""
         value = param.value if value is None else value
-        hit = self.memo(("money", param.key, id(value), label), lambda: self._money(param, value, label))
-        fen, step = hit
+        fen, step = self.memo(("money", param.key, id(value), label), self._money, param, value, label)
         if steps is not None and step is not None:
             steps.append(step)
         return fen

@@ -29,11 +29,10 @@ def critical(ctx: Ctx, identity: str, amount: int, ytd_amount: int = 0, referral
 
 def critical_fen(ctx: Ctx, identity: str, amount: int, ytd_amount: int, referral: bool, trace: Trace) -> int:
     """:func:`critical`'s amount, its explanation written to ``trace`` (the batch passes trace.Citations)."""
-    deductible, bands, cap, cap_cite, prefix = ctx.memo(("critical", identity, referral),
-                                                        lambda: _terms(ctx, identity, referral))
+    deductible, bands, cap, cap_cite, prefix = ctx.memo(("critical", identity, referral), _terms, ctx, identity, referral)
     total = ytd_amount + amount
-    before = round_fen(_capped(_banded(ytd_amount, deductible, bands), cap))
-    after = round_fen(_capped(_banded(total, deductible, bands), cap))
+    before = _paid(ytd_amount, deductible, bands, cap)
+    after = _paid(total, deductible, bands, cap)
     pay = after - before
     trace.extend(prefix)
     trace.step(lambda: f"年度累计进入大病的费用：此前 {format_yuan(ytd_amount)} + 本次 {format_yuan(amount)}"
@@ -106,6 +105,13 @@ def _resolve_bands(ctx: Ctx, param, steps: list) -> Bands:
     for upto, rate in param.value:
         out.append((ctx.money(param, upto), ctx.rate(param, rate, steps)))
     return tuple(out)
+
+
+def _paid(total: int, deductible: int, bands: Bands, cap: int | None) -> int:
+    """R(min(F(total), cap)): the year's payment on a year's total, rounded half-up to the fen."""
+    if total <= deductible:  # F is 0 up to the deductible (no Decimal needed)
+        return 0 if cap is None else min(0, cap)
+    return round_fen(_capped(_banded(total, deductible, bands), cap))
 
 
 def _banded(total: int, deductible: int, bands: Bands) -> Decimal:

@@ -31,23 +31,24 @@ def monitor(ctx: Ctx, identity: str, selfpay: int, ytd_selfpay: int = 0) -> Resu
 
 def monitor_list(ctx: Ctx, identity: str, selfpay: int, ytd_selfpay: int, trace: Trace) -> str:
     """:func:`monitor`'s answer (the list's name, "" for none), its explanation written to ``trace``."""
-    found = rules(ctx)
-    if not found:
+    if not rules(ctx):
         raise PolicyNotInForce(f"{ctx.region}的政策未规定因病返贫致贫监测线")
-    mine = tags(ctx.view, identity)
-    for p in found:
-        rule = p.value
-        if rule["tag"] != "*" and rule["tag"] not in mine:
-            continue
-        name = p.key.split(".", 1)[1]
-        line = ctx.money(p, rule["line"], trace, label=f"{name}线")
-        value = selfpay if rule["basis"] == "visit" else ytd_selfpay + selfpay
-        what = "本次自付" if rule["basis"] == "visit" else "年度累计自付"
+    for p, name, per_visit in ctx.memo(("monitor", identity), _applying, ctx, identity):
+        line = ctx.money(p, p.value["line"], trace, label=f"{name}线")
+        value = selfpay if per_visit else ytd_selfpay + selfpay
+        what = "本次自付" if per_visit else "年度累计自付"
         if value > line:
             trace.step(lambda: f"{what} {format_yuan(value)} 元超过 {format_yuan(line)} 元：纳入{name}", p.citation)
             return name
         trace.step(lambda v=value, ln=line, w=what: f"{w} {format_yuan(v)} 元未超过 {format_yuan(ln)} 元", p.citation)
     return ""
+
+
+def _applying(ctx: Ctx, identity: str) -> tuple:
+    """The monitoring rules that apply to this identity, in order: (param, list name, per visit?)."""
+    mine = tags(ctx.view, identity)
+    return tuple((p, p.key.split(".", 1)[1], p.value["basis"] == "visit") for p in rules(ctx)
+                 if p.value["tag"] == "*" or p.value["tag"] in mine)
 
 
 def heavy_burden(ctx: Ctx, identity: str, inpolicy_selfpay_12m: int) -> Result:
