@@ -13,6 +13,8 @@ _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 
 
 def parse_date(value, what: str = "日期", default: date | None = None) -> date:
+    if value.__class__ is date:  # what a reader hands over for a date cell
+        return value
     if value is None or (isinstance(value, str) and not value.strip()):
         if default is not None:
             return default

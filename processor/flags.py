@@ -11,6 +11,10 @@ NO = frozenset({"否", "n", "no", "false", "0", "×", "未转诊", "未按规定
 
 def parse_flag(value, what: str, default: bool = True) -> bool:
     """是/否 → bool; an empty cell gives ``default``; anything else is an :class:`InputError`."""
+    if value.__class__ is str:  # a word exactly as listed (是, 否 …): what the lines below would answer
+        exact = _EXACT.get(value)
+        if exact is not None:
+            return exact
     if value is None or (isinstance(value, str) and not value.strip()):
         return default
     if isinstance(value, bool):
@@ -25,3 +29,6 @@ def parse_flag(value, what: str, default: bool = True) -> bool:
     if text in NO:
         return False
     raise InputError(f"{what}应填 是/否：{str(value).strip()[:10]}")
+
+
+_EXACT = {**dict.fromkeys(YES, True), **dict.fromkeys(NO, False)}
