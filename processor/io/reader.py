@@ -1,16 +1,18 @@
-"""Read a settlement export (.xlsx/.xlsm via python-calamine, or .csv) into raw rows.
+"""Read a settlement export (.xlsx/.xlsm streamed by :mod:`processor.io.xlsx_stream`, .csv, or .parquet by
+:mod:`processor.io.parquet`) into raw rows, one at a time (:func:`open_export`) or as a list
+(:func:`read_export`).
 
 Values are returned as the reader gives them (strings stripped, numbers, dates); parsing amounts,
 dates and codes is the callers' job. Every data row below the header ends up in exactly one of
 ``ExportTable.rows`` and ``ExportTable.skipped``.
 
-Every xlsx passes :func:`processor.io.safety.check_xlsx` before calamine opens it. Cells calamine
-would hand over as empty although they are not are replaced by markers (subclasses of
+Every xlsx passes :func:`processor.io.safety.check_xlsx` before the sheet is parsed. Cells a fast
+reader would hand over as empty although they are not are replaced by markers (subclasses of
 :class:`~processor.io.safety.CellError`, so the row is rejected naming the column): Excel error
 values (#N/A …) and formulas saved without a result (openpyxl writes no cached value).
 
 Merged cells in the data (below the header row). A clerk who merges 人员类别 over rows 3–4 means
-"both rows are 低保对象"; calamine leaves row 4 empty, which would silently make it an ordinary
+"both rows are 低保对象"; the sheet leaves row 4 empty, which would silently make it an ordinary
 insured person. So:
 
 - a merged range in a text column (人员类别, 镇街, 村, 医院, 医疗类别, 姓名, dates, flags …) is filled
@@ -32,6 +34,7 @@ from __future__ import annotations
 import codecs
 import csv
 import itertools
+import zipfile
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
@@ -39,8 +42,7 @@ from typing import Iterable, Sequence
 
 from ..errors import FileError
 from .headers import COLUMNS, find_header_row, label, wrong_place_hint
-from .safety import (MAX_UNCOMPRESSED_BYTES, MergedCell, check_xlsx, error_cells, require_input_file,
-                     uncomputed_formulas)
+from .safety import MAX_UNCOMPRESSED_BYTES, MergedCell, check_xlsx, require_input_file
 
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 CSV_ENCODINGS = (("utf-8-sig", "UTF-8"), ("gb18030", "GB18030（含 GBK）"))
@@ -153,39 +155,22 @@ def _no_parquet(what: str):
 # --- readers: (0-based index, row number as the user sees it, cells) in file order --------------
 
 def _stream_xlsx(path: Path, sheet: str | None):
-    report = check_xlsx(path)  # before calamine sees a single byte
-    from python_calamine import CalamineError, CalamineWorkbook, PasswordError
+    """The sheet's rows streamed from its XML (processor/io/xlsx_stream.py: constant memory, error cells
+    and formulas without a result already marked), after the safety scan of every part the
+    workbook's relationships reach."""
+    report = check_xlsx(path)  # before the reader sees a single byte
+    from .xlsx_stream import first_visible_sheet, iter_sheet, sheet_names
 
     try:
-        with CalamineWorkbook.from_path(str(path)) as book:
-            name = sheet if sheet is not None else _first_visible_sheet(book)
-            if name not in book.sheet_names:
-                listed = "、".join(book.sheet_names)
-                raise FileError(f"找不到工作表「{name}」，文件中的工作表有：{listed}")
-            # skip_empty_area=False keeps row/column indices equal to the sheet's (A1 = 0, 0).
-            grid = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        # calamine reads error cells and formulas without a result as "": mark them
-        marks = error_cells(path, name) if name in report.errors else {}
-        if name in report.formulas:
-            marks.update(uncomputed_formulas(path, name))
-        for (r, c), mark in marks.items():
-            if r < len(grid) and c < len(grid[r]):
-                grid[r][c] = mark
-    except PasswordError:
-        raise FileError("文件设有密码，请在 Excel 中取消密码并另存为 .xlsx 后再导入") from None
-    except CalamineError:
-        # calamine's message may quote cell contents: keep it out of the user message.
-        raise FileError("无法读取 xlsx 文件：文件已损坏或格式不正确，请在 Excel 中打开并另存后再导入") from None
-    return name, ((i, i + 1, row) for i, row in enumerate(grid)), report.merges.get(name, [])
+        name = sheet if sheet is not None else first_visible_sheet(path)
+        if name not in (names := sheet_names(path)):
+            raise FileError(f"找不到工作表「{name}」，文件中的工作表有：{'、'.join(names)}")
+    except (zipfile.BadZipFile, KeyError, OSError):
+        raise FileError(_CORRUPT) from None
+    return name, ((n - 1, n, row) for n, row in iter_sheet(path, name)), report.merges.get(name, [])
 
 
-def _first_visible_sheet(book) -> str:
-    from python_calamine import SheetTypeEnum, SheetVisibleEnum
-
-    for meta in book.sheets_metadata:
-        if meta.visible == SheetVisibleEnum.Visible and meta.typ == SheetTypeEnum.WorkSheet:
-            return meta.name
-    raise FileError("xlsx 文件中没有可见的工作表")
+_CORRUPT = "无法读取 xlsx 文件：文件已损坏或格式不正确，请在 Excel 中打开并另存后再导入"
 
 
 _CSV_BLOCK = 1 << 20
