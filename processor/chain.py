@@ -189,7 +189,8 @@ def _settle_one(ctx: Ctx, identity: str, claim: Claim, state: YearState) -> Sett
                 if c not in cites:
                     cites.append(c)
     delta = year_delta(amount if in_critical else 0, crit_used, counted, assist, tilt_paid, final)
-    notes.extend(why for _fund, why in checks)
+    if checks:
+        notes.extend(why for _fund, why in checks)
     return Settlement(identity, crit_used, assist, tilt_paid, final, listed, delta, cites, notes, crit,
                       in_critical, in_assistance, counted, borne, beyond, checks)
 
