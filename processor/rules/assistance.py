@@ -10,7 +10,7 @@ import unicodedata
 from decimal import Decimal
 
 from ..errors import InputError, PolicyNotInForce
-from ..money import format_yuan, round_fen
+from ..money import format_yuan, round_fen, share_of
 from ..trace import Result, Step, Trace
 from .common import Ctx, above_line, pct, within_cap
 
@@ -83,7 +83,7 @@ def assistance_fen(ctx: Ctx, identity: str, selfpay: int, ytd_selfpay: int, ytd_
         eligible = above_line(ytd_selfpay, selfpay, threshold)
         trace.step(lambda: f"年度累计个人自付：此前 {format_yuan(ytd_selfpay)} + 本次 {format_yuan(selfpay)}"
                            f"；超过起付标准 {format_yuan(threshold)} 的本次部分 {format_yuan(eligible)} 元")
-    raw = round_fen(eligible * rate)
+    raw = share_of(eligible, rate)
     trace.step(lambda: f"{identity}{kind}救助：{format_yuan(eligible)} × {pct(rate)} = {format_yuan(raw)} 元",
                p_rate.citation)
     raw = _topup(ctx, identity, kind, selfpay, raw, stay_total, in_province, trace)
@@ -154,7 +154,7 @@ def beyond_cap(ctx: Ctx, identity: str, kind: str, selfpay: int, ytd_selfpay: in
         return 0
     eligible = above_line(ytd_selfpay, selfpay, threshold)
     left = max(0, cap - ytd_assist)
-    if round_fen(eligible * rate) <= left:
+    if share_of(eligible, rate) <= left:
         return 0
     covered = round_fen(Decimal(left) / rate)  # the self-pay whose assistance used up what was left
     return max(0, eligible - covered)
@@ -189,7 +189,7 @@ def out_of_catalog_within_share(ctx: Ctx, out_of_catalog: int, total_cost: int, 
     share = p.value.get(str(hospital_class).strip())
     if share is None:
         raise InputError(f"未知医疗机构收费类别：{str(hospital_class)[:20]}（可用：{'、'.join(p.value)}）")
-    limit = round_fen(total_cost * share)
+    limit = share_of(total_cost, share)
     within = min(out_of_catalog, limit)
     return within, Step(lambda: f"目录外费用 {format_yuan(out_of_catalog)}，控制比例 {pct(share)} × 总费用 "
                                 f"{format_yuan(total_cost)} = {format_yuan(limit)}，计入救助 {format_yuan(within)} 元",

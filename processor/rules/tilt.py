@@ -7,7 +7,7 @@ amount. 西秀 区医保发〔2021〕40号: not provided.
 from __future__ import annotations
 
 from ..errors import InputError, PolicyNotInForce
-from ..money import format_yuan, round_fen
+from ..money import format_yuan, share_of
 from ..trace import Result, Trace
 from .common import Ctx, above_line, pct, within_cap
 
@@ -58,7 +58,7 @@ def tilt_fen(ctx: Ctx, identity: str, remaining: int, ytd_remaining: int, ytd_ti
             trace.step("本次没有超出医疗救助年度限额的个人自付（限额未用完或不设限额）：倾斜救助 0 元", scope.citation)
             return 0
     eligible = above if scope is None else min(above, beyond_cap)
-    raw = round_fen(eligible * p_rate.value)
+    raw = share_of(eligible, p_rate.value)
     trace.step(lambda: f"三重制度后年度累计自付：此前 {format_yuan(ytd_remaining)} + 本次 {format_yuan(remaining)}；"
                        f"超过起点的本次部分 {format_yuan(above)} 元", p_line.citation)
     if scope is not None:
