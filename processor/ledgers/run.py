@@ -11,7 +11,8 @@ from datetime import date
 from pathlib import Path
 
 from ..book import default_book
-from ..errors import FileError, InputError
+from ..dates import parse_date
+from ..errors import FileError, InputError, YibaoError
 from ..io.headers import column_letter
 from ..io.reader import open_export, require_columns
 from ..io.mask import mask_text
@@ -154,6 +155,23 @@ def fill(args) -> int:
         workdir.cleanup()
     _summary(outcome, out, settings, time.monotonic() - started, "异常" in layout.extra_sheets)
     return 0
+
+
+def _first_settlement(table) -> tuple[date | None, int | None]:
+    """The earliest settlement date of a table read whole (reconcile) and its row; rows whose date
+    does not parse are left to the computation, which rejects them."""
+    first, first_row = None, None
+    for raw in table.rows:
+        value = raw.values.get("settlement_date")
+        if value is None:
+            continue
+        try:
+            on = parse_date(value, "结算日期")
+        except YibaoError:
+            continue
+        if first is None or on < first:
+            first, first_row = on, raw.source_row
+    return first, first_row
 
 
 REJECT_GUARD_MIN_ROWS = 20
