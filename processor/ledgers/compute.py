@@ -32,7 +32,7 @@ class Rejected:
     source: str = ""  # the input file's name, when a run reads several
 
 
-@dataclass
+@dataclass(slots=True)
 class Line:
     """One written ledger row."""
     row: ClaimRow
