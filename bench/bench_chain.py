@@ -29,38 +29,10 @@ sys.path.insert(0, str(ROOT))
 
 
 def make_input(region: str, rows: int) -> Path:
-    """A synthetic export of ``rows`` claims of ``region`` (written once, through the splice writer)."""
-    CACHE.mkdir(parents=True, exist_ok=True)
-    path = CACHE / f"{region}_{rows}.xlsx"
-    if path.exists():
-        return path
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    from processor.io.xlsx_splice import SheetFill, write_workbook
-    from samples.make_sample import HEADERS, claims
-    template = CACHE / "export_template.xlsx"
-    if not template.exists():
-        wb = Workbook()
-        ws = wb.active
-        ws.title = "结算明细"
-        ws.append([f"{region} 结算明细导出（合成数据）"])
-        ws.append(HEADERS)
-        for col, name in enumerate(HEADERS, 1):  # a prototype row with real (styled) cells
-            cell = ws.cell(row=3, column=col)
-            cell.font = Font(name="宋体")
-            if name.endswith("日期"):
-                cell.number_format = "yyyy-mm-dd"
-        wb.save(template)
-    block = claims(region, min(20_000, rows), min(rows, 50_000))
-
-    def gen():
-        for i in range(rows):
-            r = list(block[i % len(block)])
-            r[0] = f"JS{i + 1:09d}"
-            yield r
-    write_workbook(template, path, {"结算明细": SheetFill(gen(), 3, None)}, force=True)
-    return path
+    """A synthetic export of ``rows`` claims of ``region`` (bench_fill.make_input, written once)."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from bench_fill import make_input as make
+    return make(rows, region)
 
 
 def load(region: str, rows: int):

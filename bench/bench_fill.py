@@ -31,10 +31,11 @@ CACHE = ROOT / "bench" / ".cache"
 SETTINGS = ROOT / "settings.example.toml"
 
 
-def make_input(rows: int) -> Path:
-    """A synthetic 阳城 export of `rows` claims, written fast through the splice writer."""
+def make_input(rows: int, region: str = "阳城") -> Path:
+    """A synthetic export of ``rows`` claims of ``region`` (samples/make_sample.py's generator), written
+    once per size to bench/.cache/ through the splice writer (also used by bench_chain and bench_readers)."""
     CACHE.mkdir(parents=True, exist_ok=True)
-    path = CACHE / f"阳城_{rows}.xlsx"
+    path = CACHE / f"{region}_{rows}.xlsx"
     if path.exists():
         return path
     sys.path.insert(0, str(ROOT))
@@ -46,7 +47,7 @@ def make_input(rows: int) -> Path:
     wb = Workbook()
     ws = wb.active
     ws.title = "结算明细"
-    ws.append(["阳城 结算明细导出（合成数据）"])
+    ws.append([f"{region} 结算明细导出（合成数据）"])
     ws.append(HEADERS)
     from openpyxl.styles import Font
     for col, name in enumerate(HEADERS, 1):  # a prototype row with real (styled) cells
@@ -55,7 +56,7 @@ def make_input(rows: int) -> Path:
         if name.endswith("日期"):
             cell.number_format = "yyyy-mm-dd"
     wb.save(template)
-    block = claims("阳城", min(20_000, rows), min(rows, 50_000))
+    block = claims(region, min(20_000, rows), min(rows, 50_000))
 
     def gen():
         for i in range(rows):
