@@ -14,6 +14,7 @@ from ..book import default_book
 from ..dates import parse_date
 from ..errors import FileError, InputError, YibaoError
 from ..io.headers import column_letter
+from ..io.inputs import expand
 from ..io.reader import open_export, require_columns
 from ..io.mask import mask_text
 from ..io.xlsx_splice import check_output, write_workbook
@@ -178,26 +179,13 @@ REJECT_GUARD_MIN_ROWS = 20
 
 
 def _inputs(given: list[str] | str, say) -> list[Path]:
-    """The export files of the run: each file given (the reader refuses what it cannot read, with the
-    reason), and every .xlsx/.csv/.parquet in a folder given, sorted by name. The order of the files
-    is the order of rows with the same settlement date; one file given twice is refused."""
-    from ..province.inputs import expand
-    files: list[Path] = []
-    for text in [given] if isinstance(given, str) else given:
-        if Path(text).is_dir():
-            found, notes = expand([text])
-            for note in notes:
-                say(note)
-            files.extend(f.path for f in found)
-        else:
-            files.append(Path(text))
-    seen: dict[str, Path] = {}
-    for f in files:
-        key = os.path.realpath(f)
-        if key in seen:
-            raise FileError(f"同一个输入文件给了两次：{f}（与 {seen[key]} 相同）；每条结算只能读入一次")
-        seen[key] = f
-    return files
+    """The export files of the run (processor/io/inputs.py): each file given, and every .xlsx/.csv/.parquet
+    in a folder given, sorted by name; the order of the files is the order of rows with the same
+    settlement date; one file given twice is refused."""
+    found, notes = expand([given] if isinstance(given, str) else list(given), any_file=True)
+    for note in notes:
+        say(note)
+    return [f.path for f in found]
 
 
 def _require(table, several: bool) -> None:

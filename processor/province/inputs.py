@@ -1,87 +1,18 @@
-"""The inputs of a province run: files and folders of .parquet / .csv / .xlsx, in a fixed order.
-
-A folder stands for every *.parquet, *.csv, *.xlsx in it (not its subfolders), sorted by name; Excel's
-lock files (~$…) and hidden files are left out and said so. The order of the files is the "source file
-order" of the settlement order (date, file, row): the same inputs in the same order give the same run.
-"""
+"""The inputs of a province run: which files (processor/io/inputs.py, shared with `yibao fill`) and each
+opened through the one reader with its required columns checked."""
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
-from pathlib import Path
-
 from ..errors import FileError
-from ..io.parquet import PARQUET_SUFFIXES, read_parquet
-from ..io.reader import ExportTable, read_export, require_columns
+from ..io.inputs import SUFFIXES, InputFile, expand
+from ..io.reader import ExportTable, open_export, require_columns
 from ..ledgers.normalise import REQUIRED_COLUMNS
-
-SUFFIXES = (*PARQUET_SUFFIXES, ".csv", ".xlsx", ".xlsm")
-FOLDER_SUFFIXES = (".parquet", ".csv", ".xlsx")
-
-
-@dataclass(frozen=True)
-class InputFile:
-    path: Path
-    size: int
-    mtime_ns: int
-
-    @property
-    def kind(self) -> str:
-        return "parquet" if self.path.suffix.lower() in PARQUET_SUFFIXES else self.path.suffix.lower().lstrip(".")
-
-    def fingerprint(self) -> list:
-        return [str(self.path), self.size, self.mtime_ns]
-
-
-def expand(given: list[str]) -> tuple[list[InputFile], list[str]]:
-    """(files in run order, what was found in each folder — lines to show)."""
-    files: list[Path] = []
-    notes: list[str] = []
-    for text in given:
-        p = Path(text)
-        if p.is_dir():
-            found, left = [], []
-            for child in sorted(p.iterdir(), key=lambda c: c.name):
-                if not child.is_file():
-                    continue
-                if child.name.startswith(("~$", ".")):
-                    left.append(child.name)
-                elif child.suffix.lower() in FOLDER_SUFFIXES:
-                    found.append(child)
-            if not found:
-                raise FileError(f"输入文件夹 {p} 中没有 .parquet、.csv 或 .xlsx 文件"
-                                + (f"（只有临时或隐藏文件：{'、'.join(left[:5])}）" if left else "")
-                                + "：请给出导出文件所在的文件夹或文件本身")
-            shown = "、".join(f.name for f in found[:10]) + (f" 等 {len(found)} 个" if len(found) > 10 else "")
-            notes.append(f"输入文件夹 {p}：{len(found)} 个文件（{shown}）"
-                         + (f"；未读取临时或隐藏文件 {'、'.join(left[:5])}" if left else ""))
-            files.extend(found)
-        elif p.is_file():
-            if p.suffix.lower() not in SUFFIXES:
-                raise FileError(f"不支持的输入文件类型“{p.suffix or '无扩展名'}”：{p.name}；"
-                                "请给出 .parquet、.csv 或 .xlsx 文件，或它们所在的文件夹")
-            files.append(p)
-        else:
-            raise FileError(f"找不到输入文件或文件夹：{p}")
-    seen: dict[str, Path] = {}
-    for f in files:
-        key = os.path.realpath(f)
-        if key in seen:
-            raise FileError(f"同一个输入文件给了两次：{f}（与 {seen[key]} 相同）；每条结算只能读入一次")
-        seen[key] = f
-    out = []
-    for f in files:
-        st = f.stat()
-        out.append(InputFile(f.resolve(), st.st_size, st.st_mtime_ns))
-    return out, notes
 
 
 def open_table(f: InputFile) -> ExportTable:
-    """The file through the one reader (Parquet: record batches; CSV/xlsx: processor.io.reader), its
-    required columns checked before any row is used (exit 2 naming the column)."""
-    table = read_parquet(f.path) if f.kind == "parquet" else read_export(f.path)
-    if f.kind == "parquet":
-        table.what = f"结算导出 {f.path.name} "
+    """The file through the one reader (processor.io.reader.open_export: rows streamed — Parquet in record
+    batches, CSV and xlsx a row at a time), its required columns checked before any row is used (exit 2
+    naming the column)."""
+    table = open_export(f.path, what=f"结算导出 {f.path.name} " if f.kind == "parquet" else "结算导出")
     try:
         require_columns(table, REQUIRED_COLUMNS)
     except FileError as err:
