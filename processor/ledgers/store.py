@@ -9,6 +9,7 @@ store is closed, and by the OS if the process dies.
 """
 from __future__ import annotations
 
+import errno
 import marshal
 import mmap
 import tempfile
@@ -17,6 +18,7 @@ from datetime import date
 from typing import Iterator
 
 from ..chain import Claim
+from ..errors import FileError
 from .normalise import ClaimRow
 
 _ORDINAL_SHIFT = 44  # key = date ordinal · 2^44 + input file · 2^32 + source row
@@ -50,7 +52,11 @@ class ClaimStore:
     """Append claims in any order; read them back in settlement order (see the module docstring)."""
 
     def __init__(self, folder: str | None = None):
-        self._fh = tempfile.TemporaryFile(dir=folder, prefix=".yibao-claims-")
+        self._folder = folder or tempfile.gettempdir()
+        try:
+            self._fh = tempfile.TemporaryFile(dir=folder, prefix=".yibao-claims-")
+        except OSError as exc:
+            raise FileError(self._message(exc)) from None
         self._offsets = array("q", [0])
         self._keys = array("Q")
         self._size = 0
@@ -62,13 +68,22 @@ class ClaimStore:
     def add(self, row: ClaimRow, source: int = 0) -> None:
         """``source``: which input file the row came from (0 for the first), for the order."""
         data = marshal.dumps(_record(row, source))
-        self._fh.write(data)
+        try:
+            self._fh.write(data)
+        except OSError as exc:
+            self.close()
+            raise FileError(self._message(exc)) from None
         self._size += len(data)
         self._offsets.append(self._size)
         self._keys.append((row.claim.settled_on.toordinal() << _ORDINAL_SHIFT) | (source << _FILE_SHIFT)
                           | row.source_row)
         if row.reversal:
             self.reversed_ids.add(row.claim.settlement_id)
+
+    def _message(self, exc: OSError) -> str:
+        why = "磁盘空间不足" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
+        return (f"无法写入暂存结算的临时文件（{why}，位置：{self._folder}）：每万条结算约需 3 MB，"
+                "请腾出空间或把 --out 换到空间足够的磁盘。未写出台账")
 
     def in_order(self) -> Iterator[ClaimRow]:
         """Every claim once, in (settlement date, input file, source row) order."""

@@ -86,3 +86,27 @@ def test_finish_sees_every_rejection_before_the_other_sheets():
     assert seen == [(1, 1)]
     assert outcome.rejected[0].source_row == 3 and "重复的结算ID（与第2行重复）" in outcome.rejected[0].reason
     assert outcome.months == {(2022, 3): [2, 2, 1]} and outcome.first == (date(2022, 3, 1), 2)
+
+
+def test_a_store_that_cannot_be_written_is_a_chinese_error_not_a_traceback(tmp_path):
+    import errno
+
+    import pytest
+
+    from processor.errors import FileError
+    with pytest.raises(FileError, match="无法写入暂存结算的临时文件.*未写出台账"):
+        ClaimStore(str(tmp_path / "不存在的文件夹"))
+
+    class Full:
+        def write(self, data):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def close(self):
+            pass
+    store = ClaimStore(str(tmp_path))
+    store._fh.close()
+    store._fh = Full()
+    row = ClaimRow(2, Claim("S1", "p", date(2022, 3, 1), "住院", 100, 100, 50), "低保对象", "甲", "p", "", "", "",
+                   None, None, None, None, None, False)
+    with pytest.raises(FileError, match="磁盘空间不足"):
+        store.add(row)
