@@ -158,19 +158,16 @@ def _stream_xlsx(path: Path, sheet: str | None):
     """The sheet's rows streamed from its XML (processor/io/xlsx_stream.py: constant memory, error cells
     and formulas without a result already marked), after the safety scan of every part the
     workbook's relationships reach."""
-    report = check_xlsx(path)  # before the reader sees a single byte
-    from .xlsx_stream import first_visible_sheet, iter_sheet, sheet_names
+    report = check_xlsx(path, streamed=True)  # before the reader sees a single byte
+    from .xlsx_stream import CORRUPT, first_visible_sheet, iter_sheet, sheet_names
 
     try:
         name = sheet if sheet is not None else first_visible_sheet(path)
         if name not in (names := sheet_names(path)):
             raise FileError(f"找不到工作表「{name}」，文件中的工作表有：{'、'.join(names)}")
     except (zipfile.BadZipFile, KeyError, OSError):
-        raise FileError(_CORRUPT) from None
+        raise FileError(CORRUPT) from None
     return name, ((n - 1, n, row) for n, row in iter_sheet(path, name)), report.merges.get(name, [])
-
-
-_CORRUPT = "无法读取 xlsx 文件：文件已损坏或格式不正确，请在 Excel 中打开并另存后再导入"
 
 
 _CSV_BLOCK = 1 << 20

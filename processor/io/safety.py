@@ -47,7 +47,11 @@ from defusedxml.ElementTree import DefusedXMLParser, ParseError, fromstring
 
 from ..errors import FileError
 
-MAX_UNCOMPRESSED_BYTES = 1 << 30  # sum of declared member sizes (1 GiB)
+MAX_UNCOMPRESSED_BYTES = 1 << 30  # sum of declared member sizes (1 GiB) for a reader that loads it whole
+# … and for the readers that stream a sheet a row at a time (io/xlsx_stream.py: exports, last month's
+# ledger): their memory does not grow with the file, so the size only costs time. A ledger of a
+# million rows is 1.3 GB unpacked; 4 GiB is about three million rows. The ratio check still applies.
+STREAMED_BYTES = 4 << 30
 MAX_RATIO = 200  # a member is a bomb if its ratio exceeds this …
 RATIO_MIN_BYTES = 50 * 1024 * 1024  # … and it inflates to more than this
 MAX_GRID_CELLS = 50_000_000  # rows × columns calamine would allocate (counted from A1)
@@ -96,8 +100,10 @@ class ScanReport(set):
         return f"ScanReport(errors={set(self)!r}, formulas={self.formulas!r}, merges={self.merges!r})"
 
 
-def check_xlsx(path: str | Path) -> ScanReport:
+def check_xlsx(path: str | Path, streamed: bool = False) -> ScanReport:
     """Refuse an xlsx that could exhaust memory or crash a parser. Raises :class:`FileError`.
+    ``streamed``: the file is read a row at a time (:data:`STREAMED_BYTES` unpacked allowed, not
+    :data:`MAX_UNCOMPRESSED_BYTES`).
 
     Returns a :class:`ScanReport`: the sheets that hold Excel error cells or formulas (which
     calamine would hand over as empty strings) and the merged ranges of each sheet."""
@@ -114,7 +120,7 @@ def check_xlsx(path: str | Path) -> ScanReport:
     try:
         with zipfile.ZipFile(path) as zf, path.open("rb") as raw:
             infos = zf.infolist()
-            _check_declared_sizes(infos)
+            _check_declared_sizes(infos, STREAMED_BYTES if streamed else MAX_UNCOMPRESSED_BYTES)
             names = _sheet_names(infos, raw)
             report = ScanReport()
             for info in infos:
@@ -154,11 +160,11 @@ def legacy_format_message(suffix: str) -> str:
 
 # --- zip level -------------------------------------------------------------------------------
 
-def _check_declared_sizes(infos: list[zipfile.ZipInfo]) -> None:
+def _check_declared_sizes(infos: list[zipfile.ZipInfo], limit: int) -> None:
     if len(infos) > MAX_MEMBERS:
         raise FileError(f"xlsx 压缩包内文件数异常（{len(infos)} 个），已拒绝")
     total = sum(i.file_size for i in infos)
-    if total > MAX_UNCOMPRESSED_BYTES:
+    if total > limit:
         raise FileError(f"文件解压后过大（声明 {_size(total)}），疑似压缩炸弹，已拒绝")
     for info in infos:
         ratio = info.file_size / max(info.compress_size, 1)

@@ -76,7 +76,7 @@ __all__ = ["iter_sheet", "sheet_names", "first_visible_sheet", "SheetInfo", "wor
 
 _RELS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
-_CORRUPT = "无法读取 xlsx 文件：文件已损坏或格式不正确，请在 Excel 中打开并另存后再导入"
+CORRUPT = "无法读取 xlsx 文件：文件已损坏或格式不正确，请在 Excel 中打开并另存后再导入"
 _DATE_CACHE_MAX = 1 << 16
 _EPOCH = datetime(1899, 12, 30)
 _OTHER, _DATE, _DURATION = 0, 1, 2
@@ -112,14 +112,14 @@ def _small(zf: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo], name: str,
     if info is None:
         return None
     if info.file_size > limit:
-        raise FileError(_CORRUPT)
+        raise FileError(CORRUPT)
     data = zf.read(info)
     try:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError:
-        raise FileError(_CORRUPT) from None
+        raise FileError(CORRUPT) from None
     if root.getroottree().docinfo.doctype:
-        raise FileError(_CORRUPT)
+        raise FileError(CORRUPT)
     return root
 
 
@@ -145,7 +145,7 @@ class _Book:
         rels = _small(zf, self.members, f"{xl_path}_rels/workbook.xml.rels")
         book = _small(zf, self.members, f"{xl_path}workbook.xml")
         if rels is None or book is None:
-            raise FileError(_CORRUPT)
+            raise FileError(CORRUPT)
         targets = {}
         for rel in rels:
             if _local(rel.tag) == "Relationship" and rel.get("Id") is not None:
@@ -159,7 +159,7 @@ class _Book:
             elif local == "sheet":
                 rid = next((v for k, v in el.attrib.items() if _local(k) == "id"), None)
                 if rid not in targets:
-                    raise FileError(_CORRUPT)
+                    raise FileError(CORRUPT)
                 target, typ = targets[rid]
                 part = target[1:] if target.startswith("/") else f"{xl_path}{target}"
                 self.sheets.append(SheetInfo(el.get("name", ""), el.get("state", "visible") == "visible",
@@ -328,7 +328,7 @@ def _open_part(book: _Book, info: zipfile.ZipInfo):
             break
         if head.startswith(b"<!DOCTYPE", lt) or head.startswith(b"<!ENTITY", lt):
             stream.close()
-            raise FileError(_CORRUPT)
+            raise FileError(CORRUPT)
         end = head.find(b">", lt)
         if end < 0:
             break
@@ -372,7 +372,7 @@ def _shared_strings(book: _Book) -> list[str]:
             while si.getprevious() is not None:
                 del si.getparent()[0]
     except etree.XMLSyntaxError:
-        raise FileError(_CORRUPT) from None
+        raise FileError(CORRUPT) from None
     finally:
         stream.close()
     return strings
@@ -502,7 +502,7 @@ class _Sheet:
             except ValueError:
                 index = 0
             if not 0 <= index < len(self.strings):
-                raise FileError(_CORRUPT)
+                raise FileError(CORRUPT)
             return self.strings[index]
         if t == "str":
             if len(text) > MAX_CELL_CHARS:
@@ -556,7 +556,7 @@ def iter_sheet(path: str | Path, sheet: str) -> Iterator[tuple[int, list]]:
             raise FileError(f"找不到工作表「{sheet}」，文件中的工作表有：{listed}")
         member = book.member(info.part)
         if member is None:
-            raise FileError(_CORRUPT)
+            raise FileError(CORRUPT)
         if info.kind != "worksheet":
             return  # calamine reads a chart or dialog sheet as an empty range
         strings = _shared_strings(book)
@@ -565,7 +565,7 @@ def iter_sheet(path: str | Path, sheet: str) -> Iterator[tuple[int, list]]:
         try:
             yield from _rows(stream, strings, kinds, book.is_1904)
         except etree.XMLSyntaxError:
-            raise FileError(_CORRUPT) from None
+            raise FileError(CORRUPT) from None
         finally:
             stream.close()
 
@@ -593,7 +593,7 @@ def _rows(stream, strings: list[str], kinds: dict[str, int], is_1904: bool) -> I
             try:
                 row_index = int(rr) - 1
             except ValueError:
-                raise FileError(_CORRUPT) from None
+                raise FileError(CORRUPT) from None
         number_ = row_index + 1
         rowtext = str(number_)
         nd = -len(rowtext)
@@ -606,7 +606,7 @@ def _rows(stream, strings: list[str], kinds: dict[str, int], is_1904: bool) -> I
                 if col is None or ref[nd:] != rowtext:
                     where = _split_ref(ref)
                     if where is None:
-                        raise FileError(_CORRUPT)
+                        raise FileError(CORRUPT)
                     target, col = where
                     if target != number_:
                         value = cell(c, c.get("t"), c.get("s"))

@@ -2,6 +2,8 @@
 settlements already in it (for duplicates across months and reversals of earlier claims)."""
 from __future__ import annotations
 
+import itertools
+import zipfile
 from pathlib import Path
 
 from ..chain import CRITICAL_KINDS, Settlement, YearState, year_delta
@@ -9,6 +11,7 @@ from ..dates import parse_date
 from ..errors import FileError, InputError, YibaoError
 from ..io.ids import parse_key
 from ..io.safety import check_xlsx
+from ..io.xlsx_stream import CORRUPT, iter_sheet, sheet_names
 from ..money import parse_amount
 from xlsx_templates.build import SHEET_ROWS, STATE_COLUMNS_V1
 
@@ -29,17 +32,27 @@ def read_previous(path: str | Path, region=None) -> PreviousLedger:
         raise FileError(f"找不到上月台账：{path}")
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         raise FileError("上月台账应为本工具生成的 .xlsx 文件")
-    report = check_xlsx(path)
-    from python_calamine import CalamineError, CalamineWorkbook
+    report = check_xlsx(path, streamed=True)  # read a row at a time below, never whole
     try:
-        with CalamineWorkbook.from_path(str(path)) as book:
-            ledger_sheet = _ledger_sheet(book.sheet_names)
-            if STATE_SHEET not in book.sheet_names or ledger_sheet is None:
-                raise FileError(f"上月台账缺少「台账」或「{STATE_SHEET}」工作表：请用本工具上月生成的台账")
-            state_grid = book.get_sheet_by_name(STATE_SHEET).to_python(skip_empty_area=False)
-            ledger_grid = book.get_sheet_by_name(ledger_sheet).to_python(skip_empty_area=False)
-    except CalamineError:
-        raise FileError("无法读取上月台账：文件已损坏或不是 xlsx，请用本工具上月生成的台账") from None
+        return _read(path, report, region)
+    except (zipfile.BadZipFile, KeyError, OSError):
+        raise FileError(_UNREADABLE) from None
+    except FileError as err:
+        if err.message == CORRUPT:  # the sheet reader's words for a broken part: say which file it is
+            raise FileError(_UNREADABLE) from None
+        raise
+
+
+_UNREADABLE = "无法读取上月台账：文件已损坏或不是 xlsx，请用本工具上月生成的台账"
+
+
+def _read(path: Path, report, region) -> PreviousLedger:
+    names = sheet_names(path)
+    ledger_sheet = _ledger_sheet(names)
+    if STATE_SHEET not in names or ledger_sheet is None:
+        raise FileError(f"上月台账缺少「台账」或「{STATE_SHEET}」工作表：请用本工具上月生成的台账")
+    state_grid = SheetRows(path, STATE_SHEET)
+    ledger_grid = SheetRows(path, ledger_sheet)
     _check_uncomputed(path, report, ledger_grid, ledger_sheet)
     _check_region(ledger_grid, region, path)
     _check_state(path, state_grid)
@@ -54,6 +67,45 @@ def read_previous(path: str | Path, region=None) -> PreviousLedger:
 
 
 _STANDARD_SHEETS = ("异常", "政策依据", "汇总", "核对", STATE_SHEET, "政策参数")
+
+
+class SheetRows:
+    """A sheet of last month's ledger as the rows of a grid (A1 = [0][0]), read again from the file at each
+    pass and never held whole: a month of a city is a million rows (issue 12). The first rows are kept
+    for the header and title checks (``grid[i]``, ``grid[:3]``); ``grid[k:]`` is a new pass from row k."""
+
+    HEAD = 64
+
+    def __init__(self, path: Path, sheet: str):
+        self.path, self.sheet = path, sheet
+        self.width = 0
+        self.head = list(itertools.islice(iter(self), self.HEAD))
+        self.width = max(map(len, self.head), default=0)  # the header's: each row padded to it, as in a grid
+        self.head = [self._pad(row) for row in self.head]
+
+    def _pad(self, row: list) -> list:
+        return row + [""] * (self.width - len(row)) if len(row) < self.width else row
+
+    def __iter__(self):
+        pad = self._pad
+        return (pad(row) for _n, row in iter_sheet(self.path, self.sheet))
+
+    def __getitem__(self, key):
+        if isinstance(key, slice):
+            if key.step is None and key.stop is not None and key.stop <= self.HEAD:
+                return self.head[key]
+            return itertools.islice(iter(self), key.start or 0, key.stop)
+        return self.head[key]  # only the first rows are looked up by index
+
+    def __bool__(self) -> bool:
+        return bool(self.head)
+
+
+def _row_at(grid, i: int) -> list:
+    try:
+        return grid[i]
+    except IndexError:
+        return []
 
 
 def _ledger_sheet(names: list[str]) -> str | None:
@@ -75,9 +127,12 @@ def _check_uncomputed(path: Path, report, ledger_grid, ledger_sheet: str = "台�
         cells = uncomputed_formulas(path, sheet)
         if sheet == ledger_sheet:
             start, _idx = _ledger_header(ledger_grid)
-            end = next((i for i, row in enumerate(ledger_grid) if i >= start and row and isinstance(row[0], str)
-                        and row[0].strip().startswith("合计")), len(ledger_grid))
-            cells = {rc: v for rc, v in cells.items() if start <= rc[0] < end}
+            if start is None:
+                cells = {}
+            else:
+                end = next((i for i, row in enumerate(ledger_grid) if i >= start and row and isinstance(row[0], str)
+                            and row[0].strip().startswith("合计")), None)
+                cells = {rc: v for rc, v in cells.items() if start <= rc[0] and (end is None or rc[0] < end)}
         if cells:
             r, _c = min(cells)
             raise FileError(f"上月台账 {path.name}「{sheet}」第{r + 1}行起有 {len(cells):,} 个公式没有计算结果"
@@ -105,7 +160,7 @@ def _state_layout(grid) -> tuple[int, list[str]] | None:
     """(0-based header row, its columns) of 「年度累计」: the current layout (title rows, header in row 3,
     姓名 beside 证件号码) or that of ledgers written before it (header in row 1); None if neither."""
     for h, columns in ((SHEET_ROWS[STATE_SHEET][0] - 2, STATE_COLUMNS), (0, STATE_COLUMNS_V1)):
-        row = grid[h] if len(grid) > h else []
+        row = _row_at(grid, h)
         header = [str(x).strip() if x is not None else "" for x in (row or [])]
         if header[: len(columns)] == columns:
             return h, columns
@@ -138,7 +193,7 @@ def _read_state(grid, prev: PreviousLedger) -> None:
 
 def _read_ledger(grid, prev: PreviousLedger, region=None) -> None:
     start, idx = _ledger_header(grid)
-    if start >= len(grid):
+    if start is None:
         return
     missing = [n for n in _LEDGER_NEEDS if n not in idx]
     if missing:
@@ -320,7 +375,7 @@ def _ledger_header(grid) -> tuple[int, dict[str, int]]:
             out.append(text if text in _KNOWN else (column_for(text) or text))
         return out
 
-    for i in range(min(len(grid), 40)):
+    for i in range(len(grid[:40])):
         names = names_of(i)
         if "结算ID" in names and sum(1 for n in _LEDGER_NEEDS if n in names) >= 3:
             idx: dict[str, int] = {}
@@ -328,7 +383,7 @@ def _ledger_header(grid) -> tuple[int, dict[str, int]]:
                 if n:
                     idx.setdefault(n, j)
             return i + 1, idx
-    return len(grid), {}
+    return None, {}
 
 
 def _ledger_facts(path: Path, grid, prev: PreviousLedger, region) -> None:
@@ -336,6 +391,7 @@ def _ledger_facts(path: Path, grid, prev: PreviousLedger, region) -> None:
     settlement's amounts (``prev.amounts``, a reversal this month must match them), and the policy
     documents its 政策依据 cites (another region's documents: refused, see :func:`_check_citations`)."""
     start, idx = _ledger_header(grid)
+    rows = () if start is None else grid[start:]
     at = {k: idx.get(k) for k in ("结算ID", "结算日期", "医疗费总额", "政策范围内费用", "基本医保支付", "政策依据")}
     months: list[tuple[int, int]] = []
     cites: set[str] = set()
@@ -344,7 +400,7 @@ def _ledger_facts(path: Path, grid, prev: PreviousLedger, region) -> None:
         j = at[key]
         return row[j] if j is not None and j < len(row) else None
 
-    for row in grid[start:]:
+    for row in rows:
         first = row[0] if row else None
         if isinstance(first, str) and first.strip().startswith("合计"):
             break

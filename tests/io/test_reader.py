@@ -298,7 +298,7 @@ def test_corrupt_zip_refused(tmp_path, base_xlsx, no_calamine):
 # --- zip bombs ---------------------------------------------------------------------------------
 
 def test_declared_size_over_limit_refused(tmp_path, base_xlsx, monkeypatch, no_calamine):
-    monkeypatch.setattr(safety, "MAX_UNCOMPRESSED_BYTES", 4096)
+    monkeypatch.setattr(safety, "STREAMED_BYTES", 4096)  # the reader streams: its limit
     with pytest.raises(FileError, match=r"文件解压后过大（声明 .*），疑似压缩炸弹，已拒绝"):
         read_export(base_xlsx)
 
