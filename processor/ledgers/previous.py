@@ -473,7 +473,7 @@ def _month_text(m) -> str:
     return f"{m[0]}-{m[1]:02d}"
 
 
-def check_months(previous: PreviousLedger, first_date, first_row: int | None = None) -> None:
+def check_months(previous: PreviousLedger, first_date, first_row: int | str | None = None) -> None:
     """The earlier ledgers are of the input's year, each before the next, all before the input's
     earliest settlement month: a later month's ledger, or the ledgers out of order, would carry a
     year-to-date that includes claims after this month's."""
@@ -486,7 +486,9 @@ def check_months(previous: PreviousLedger, first_date, first_row: int | None = N
     if first_date is None:
         return
     start = (first_date.year, first_date.month)
-    where = f"（第{first_row}行，{first_date.isoformat()}）" if first_row else f"（{first_date.isoformat()}）"
+    # first_row: a row number, or "B.csv 第12" when the run reads several files
+    row = (f"{first_row}行" if isinstance(first_row, str) else f"第{first_row}行") if first_row else ""
+    where = f"（{row}，{first_date.isoformat()}）" if row else f"（{first_date.isoformat()}）"
     for name, a, b in spans:
         if a[0] != start[0] or b[0] != start[0]:
             raise FileError(f"上月台账 {name} 是{a[0]}年的台账，本次输入最早的结算在{start[0]}年{where}："

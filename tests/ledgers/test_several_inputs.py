@@ -106,3 +106,21 @@ def test_one_file_given_twice_or_an_empty_folder_is_refused(tmp_path):
     (tmp_path / "empty").mkdir()
     rc, _o, err, _p = fill(tmp_path, [tmp_path / "empty"], "empty")
     assert rc == 2 and "没有 .parquet、.csv 或 .xlsx 文件" in err
+
+
+def test_a_later_previous_ledger_names_the_file_and_row_of_the_first_settlement(tmp_path):
+    headers, rows = sample_rows()
+    rc, _o, _e, ledger = fill(tmp_path, [SAMPLE], "year")  # the sample's months, as last month's ledger
+    assert rc == 0
+    first = [r for r in rows if r[0]][:2]
+    write_csv(tmp_path / "甲.csv", headers, first[:1])
+    write_csv(tmp_path / "乙.csv", headers, first[1:])
+    out = tmp_path / "again.xlsx"
+    argv = ["fill", "医疗救助台账", str(tmp_path / "甲.csv"), str(tmp_path / "乙.csv"), "--region", "阳城",
+            "--settings", str(SETTINGS), "--out", str(out), "--previous", str(ledger)]
+    se = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(se):
+        assert main(argv) == 2
+    err = se.getvalue()
+    assert "--previous 只能给本月之前的台账" in err and ".csv 第2行，" in err and "第甲" not in err, err
+    assert not out.exists()
