@@ -6,6 +6,7 @@ under an earlier 结算ID) undoes the original's effect on the year-to-date stat
 """
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
@@ -42,14 +43,55 @@ class Line:
 
 @dataclass
 class PreviousLedger:
-    """What last month's filled ledger hands over: per-person state and the settlements already paid."""
+    """What last month's filled ledger hands over: per-person state and the settlements already paid.
+
+    A month of a city hands over a million settlements, so each is kept packed (:func:`pack_original`,
+    about a quarter of the objects it would take) and unpacked only when this month reverses it."""
     year_state: dict[tuple[str, int], YearState] = field(default_factory=dict)
-    settled: dict[str, tuple[str, int, YearState, Settlement]] = field(default_factory=dict)
+    # 结算ID → (person, year, 适用身份, packed amounts: see pack_original)
+    settled: dict[str, tuple[str, int, str, bytes]] = field(default_factory=dict)
     reversed: set[str] = field(default_factory=set)  # settled IDs whose reversal is in that ledger too
     path: str = ""
-    # settlement ID → (医疗费总额 or None, 政策范围内费用, 基本医保支付) of the original, for reversals
-    amounts: dict[str, tuple[int | None, int, int]] = field(default_factory=dict)
+    # settlement ID → packed (医疗费总额 or None, 政策范围内费用, 基本医保支付) of the original, for reversals
+    amounts: dict[str, bytes] = field(default_factory=dict)
     spans: list[tuple] = field(default_factory=list)  # (file name, first month, last month) per ledger
+
+    def original(self, sid: str) -> tuple[str, int, Settlement] | None:
+        """(person, year, the settlement as last month's ledger shows it) of an earlier 结算ID, or None."""
+        v = self.settled.get(sid)
+        return None if v is None else (v[0], v[1], unpack_original(v[2], v[3]))
+
+    def amounts_of(self, sid: str) -> tuple[int | None, int, int] | None:
+        v = self.amounts.get(sid)
+        return None if v is None else unpack_amounts(v)
+
+
+_ORIGINAL = struct.Struct("<13q3B")  # 大病, 救助, 倾斜, 自付, 进入救助, 机构承担, year delta ×7; flags
+_AMOUNTS = struct.Struct("<3qB")
+_NONE = 0
+
+
+def pack_original(s: Settlement) -> bytes:
+    """The figures of an earlier settlement a reversal takes off (integers in fen, 13 × 8 bytes)."""
+    return _ORIGINAL.pack(s.critical, s.assist, s.tilt or 0, s.final_selfpay, s.assist_base, s.hospital_borne,
+                          *s.delta, s.tilt is not None, s.in_critical, s.in_assistance)
+
+
+def unpack_original(identity: str, data: bytes) -> Settlement:
+    *v, has_tilt, in_critical, in_assistance = _ORIGINAL.unpack(data)
+    delta = YearState(*v[6:13])
+    return Settlement(identity, v[0], v[1], v[2] if has_tilt else None, v[3], "", delta,
+                      in_critical=bool(in_critical), in_assistance=bool(in_assistance), assist_base=v[4],
+                      hospital_borne=v[5])
+
+
+def pack_amounts(total: int | None, policy: int, basic: int) -> bytes:
+    return _AMOUNTS.pack(total or 0, policy, basic, total is not None)
+
+
+def unpack_amounts(data: bytes) -> tuple[int | None, int, int]:
+    total, policy, basic, has_total = _AMOUNTS.unpack(data)
+    return (total if has_total else None), policy, basic
 
 
 @dataclass
@@ -230,10 +272,12 @@ def settle_iter(accepted: Iterable[ClaimRow], total: int, region: Region, settin
     reversal row names) keep their whole result for a later reversal; the others keep their row number,
     which is all a duplicate needs — so a month of a city does not hold a million results. ``sources``: the
     input files' names when there are several (ClaimRow.source indexes it): messages name the file."""
-    # 结算ID → (person, year, result or None, source row); result is None for an ID outside ``keep``
-    paid: dict[str, tuple | int] = {sid: (v[0], v[1], v[3], 0) for sid, v in previous.settled.items()}
+    # this run's 结算IDs → (person, year, result, where) for those in ``keep``, else where it was read;
+    # last month's are looked up in ``previous`` (never copied: a month of a city hands over a million)
+    paid: dict[str, tuple | int | str] = {}
+    earlier = previous.settled
     reversed_ids: set[str] = set(previous.reversed)
-    amounts: dict[str, tuple[int | None, int, int]] = dict(previous.amounts)
+    amounts: dict[str, tuple[int | None, int, int]] = {}
     for n, row in enumerate(accepted, 1):
         if progress and (n % 2000 == 0 or n == total):
             progress(n, total)
@@ -245,6 +289,8 @@ def settle_iter(accepted: Iterable[ClaimRow], total: int, region: Region, settin
             state = states.get(key, YearState())
             if row.reversal:
                 original = paid.get(sid)
+                if original is None and sid in earlier:
+                    original = (*previous.original(sid), 0)
                 if original is None:
                     raise InputError("冲销行找不到被冲销的结算ID（本次导入与所给的此前台账中均无）")
                 if sid in reversed_ids:
@@ -252,7 +298,7 @@ def settle_iter(accepted: Iterable[ClaimRow], total: int, region: Region, settin
                 person, year, orig_result, orig_row = original
                 if person != claim.person:
                     raise InputError("冲销行的证件号码与原结算不一致")
-                _check_full_reversal(claim, amounts.get(sid))
+                _check_full_reversal(claim, amounts[sid] if sid in amounts else previous.amounts_of(sid))
                 result = reverse(orig_result)
                 if not orig_row:
                     result.notes = [_PREVIOUS_REVERSAL]
@@ -260,9 +306,9 @@ def settle_iter(accepted: Iterable[ClaimRow], total: int, region: Region, settin
                 key = (person, year)
                 state = states.get(key, YearState())
             else:
-                if sid in paid or sid in reversed_ids:
-                    earlier = paid.get(sid)
-                    earlier_row = earlier if earlier.__class__ is not tuple else earlier[3] if earlier else 0
+                if sid in paid or sid in earlier or sid in reversed_ids:
+                    seen = paid.get(sid)
+                    earlier_row = seen if seen.__class__ is not tuple else seen[3] if seen else 0
                     where = ("此前台账" if not earlier_row else f"{earlier_row}行" if isinstance(earlier_row, str)
                              else f"第{earlier_row}行")
                     raise InputError(f"重复的结算ID（与{where}重复），不重复计算")

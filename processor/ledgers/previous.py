@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import zipfile
+from sys import intern
 from pathlib import Path
 
 from ..chain import CRITICAL_KINDS, Settlement, YearState, year_delta
@@ -16,7 +17,7 @@ from ..money import parse_amount
 from xlsx_templates.build import SHEET_ROWS, STATE_COLUMNS_V1
 
 from .benefit import STATE_COLUMNS, STATE_SHEET
-from .compute import PreviousLedger
+from .compute import PreviousLedger, pack_amounts, pack_original
 
 _LEDGER_NEEDS = ("结算ID", "证件号码", "结算日期", "政策范围内费用", "基本医保支付", "大病保险", "医疗救助", "个人自付")
 # our own column names (a header text already one of them needs no alias lookup)
@@ -232,10 +233,9 @@ def _read_ledger(grid, prev: PreviousLedger, region=None) -> None:
             # The original's own figures (from its ledger) are what a reversal takes off, never this row's.
             prev.reversed.add(sid)
             continue
-        prev.settled[sid] = (person, on.year, delta,
-                             Settlement(identity, crit, assist, tilt, final, "", delta,
-                                        in_critical=in_critical, in_assistance=in_assistance,
-                                        assist_base=counted, hospital_borne=borne))
+        prev.settled[sid] = (intern(person), on.year, intern(identity), pack_original(
+            Settlement(identity, crit, assist, tilt, final, "", delta, in_critical=in_critical,
+                       in_assistance=in_assistance, assist_base=counted, hospital_borne=borne)))
 
 
 def _person(value, sheet: str, n: int) -> str:
@@ -424,7 +424,7 @@ def _ledger_facts(path: Path, grid, prev: PreviousLedger, region) -> None:
         except InputError:
             continue
         if policy is not None and basic is not None and policy >= 0 and sid not in prev.amounts:
-            prev.amounts[sid] = (total, policy, basic)
+            prev.amounts[sid] = pack_amounts(total, policy, basic)
     if months:
         prev.spans.append((path.name, min(months), max(months)))
     else:  # no settlement rows: the 所属期 the ledger was made for

@@ -110,3 +110,18 @@ def test_a_store_that_cannot_be_written_is_a_chinese_error_not_a_traceback(tmp_p
                    None, None, None, None, None, False)
     with pytest.raises(FileError, match="磁盘空间不足"):
         store.add(row)
+
+
+@settings(max_examples=200, deadline=None)
+@given(figures=st.lists(fen, min_size=13, max_size=13), tilt_none=st.booleans(), flags=st.tuples(st.booleans(), st.booleans()),
+       total=st.none() | fen, policy=fen, basic=fen)
+def test_last_months_settlement_is_kept_packed_and_comes_back_whole(figures, tilt_none, flags, total, policy, basic):
+    """--previous keeps each earlier settlement packed (a million of them for a city): what a reversal
+    takes off comes back exactly."""
+    from processor.chain import Settlement, YearState
+    from processor.ledgers.compute import pack_amounts, pack_original, unpack_amounts, unpack_original
+    crit, assist, tilt, final, counted, borne, *delta = figures
+    s = Settlement("低保对象", crit, assist, None if tilt_none else tilt, final, "", YearState(*delta),
+                   in_critical=flags[0], in_assistance=flags[1], assist_base=counted, hospital_borne=borne)
+    assert unpack_original("低保对象", pack_original(s)) == s
+    assert unpack_amounts(pack_amounts(total, policy, basic)) == (total, policy, basic)
