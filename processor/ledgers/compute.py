@@ -172,7 +172,7 @@ def compute_stream(tables: ExportTable | list[ExportTable], region: Region, sett
     before the other sheets are written (the reject guard): raising there stops the write."""
     previous = previous or PreviousLedger()
     tables = tables if isinstance(tables, list) else [tables]
-    names = [t.path.name for t in tables] if len(tables) > 1 else None
+    names = _file_names(tables) if len(tables) > 1 else None
     rejected: list[Rejected] = []
     skipped: list[tuple[int, str]] = []
     months: dict[tuple[int, int], list] = {}  # (year, month) → [rows, first row, its place] (_count_month)
@@ -223,12 +223,19 @@ def compute_stream(tables: ExportTable | list[ExportTable], region: Region, sett
                 yield line
         finally:
             store.close()
-        rejected.sort(key=lambda r: (names.index(r.source) if names else 0, r.source_row))
+        order = {name: i for i, name in enumerate(names or ())}
+        rejected.sort(key=lambda r: (order.get(r.source, 0), r.source_row))
         if finish:
             finish(outcome)
 
     outcome = StreamedOutcome(lines(), rejected, skipped, states, views, read, months, first)
     return outcome
+
+
+def _file_names(tables: list[ExportTable]) -> list[str]:
+    """How messages name each input file: its name, or its whole path when two files share a name."""
+    short = [t.path.name for t in tables]
+    return short if len(set(short)) == len(short) else [str(t.path) for t in tables]
 
 
 def _count_month(months: dict, on, source_row: int, file: str, seq: int) -> None:

@@ -124,3 +124,15 @@ def test_a_later_previous_ledger_names_the_file_and_row_of_the_first_settlement(
     err = se.getvalue()
     assert "--previous 只能给本月之前的台账" in err and ".csv 第2行，" in err and "第甲" not in err, err
     assert not out.exists()
+
+
+def test_two_files_of_the_same_name_in_two_folders_are_told_apart(tmp_path):
+    headers, rows = sample_rows()
+    first = [r for r in rows if r[0]][:1]
+    for folder in ("一月", "二月"):
+        (tmp_path / folder).mkdir()
+        write_csv(tmp_path / folder / "导出.csv", headers, first)  # the same settlement in both
+    rc, out, err, ledger = fill(tmp_path, [tmp_path / "一月", tmp_path / "二月"], "same_name")
+    assert rc == 0, err
+    reasons = [r[3] for r in openpyxl.load_workbook(ledger)["异常"].iter_rows(min_row=4, values_only=True) if r[3]]
+    assert len(reasons) == 1 and "二月/导出.csv〕重复的结算ID" in reasons[0] and "一月/导出.csv 第2行" in reasons[0], reasons
