@@ -51,9 +51,10 @@ def _check_period(outcome, period: str) -> None:
     if outside:
         months = "、".join(f"{y}-{m:02d} {v[0]:,} 行" for (y, m), v in sorted(outside.items()))
         count = sum(v[0] for v in outside.values())
-        first_row = min(outside.values(), key=lambda v: v[2])[1]
+        first_row = min(outside.values(), key=lambda v: v[2])[1]  # a row number, or "B.csv 第12" (several files)
+        where = f"{first_row}行" if isinstance(first_row, str) else f"第{first_row}行"
         raise InputError(f"输入中有 {count:,} 行的结算日期不在所属期 {period} 内（{months}；"
-                         f"第一行是第{first_row}行）：请只导出 {period} 的结算，或去掉 --period"
+                         f"第一行是{where}）：请只导出 {period} 的结算，或去掉 --period"
                          f"（所属期按结算日期写出）。未写出台账")
 
 

@@ -136,3 +136,21 @@ def test_two_files_of_the_same_name_in_two_folders_are_told_apart(tmp_path):
     assert rc == 0, err
     reasons = [r[3] for r in openpyxl.load_workbook(ledger)["异常"].iter_rows(min_row=4, values_only=True) if r[3]]
     assert len(reasons) == 1 and "二月/导出.csv〕重复的结算ID" in reasons[0] and "一月/导出.csv 第2行" in reasons[0], reasons
+
+
+def test_period_names_the_file_and_row_of_the_first_settlement_outside_it(tmp_path):
+    headers, rows = sample_rows()
+    data = [r for r in rows if r[0]]
+    write_csv(tmp_path / "甲.csv", headers, data[:1])
+    write_csv(tmp_path / "乙.csv", headers, data[1:2])
+    on = data[0][headers.index("结算日期")]
+    other = "2021-01" if on.year != 2021 else "2020-01"  # a month none of them is in
+    out = tmp_path / "p.xlsx"
+    argv = ["fill", "医疗救助台账", str(tmp_path / "甲.csv"), str(tmp_path / "乙.csv"), "--region", "阳城",
+            "--settings", str(SETTINGS), "--out", str(out), "--period", other]
+    se = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(se):
+        assert main(argv) == 2
+    err = se.getvalue()
+    assert f"不在所属期 {other} 内" in err and "第一行是甲.csv 第2行）" in err, err
+    assert not out.exists()
