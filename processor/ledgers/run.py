@@ -123,7 +123,7 @@ def fill(args) -> int:
     files = _inputs(args.input, say)
     tables = []
     for f in files:
-        say(f"读取 {f} …")
+        say(f"读取 {_shown(f)} …")
         table = open_export(f)
         _require(table, len(files) > 1)  # before reading on: exit 2 naming the column (and the file)
         tables.append(table)
@@ -187,6 +187,14 @@ def _inputs(given: list[str] | str, say) -> list[Path]:
     for note in notes:
         say(note)
     return [f.path for f in found]
+
+
+def _shown(path: Path) -> str:
+    """A path as the clerk would type it: relative to the current folder when it is under it."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def _require(table, several: bool) -> None:
