@@ -118,7 +118,7 @@ def _ledger_sheet(names: list[str]) -> str | None:
 
 
 def _check_uncomputed(path: Path, report, ledger_grid, ledger_sheet: str = "台账") -> None:
-    """A ledger written with --formulas holds formulas without results (calamine reads them as empty,
+    """A ledger written with --formulas holds formulas without results (they read as empty,
     which would carry 0 into the year): refuse it until a spreadsheet has computed and saved them.
     The totals row's SUMPRODUCTs, below the data, do not matter."""
     from ..io.safety import uncomputed_formulas
@@ -126,7 +126,7 @@ def _check_uncomputed(path: Path, report, ledger_grid, ledger_sheet: str = "台�
         if sheet not in report.formulas:
             continue
         cells = uncomputed_formulas(path, sheet)
-        if sheet == ledger_sheet:
+        if cells and sheet == ledger_sheet:  # only then is the 台账 read to find where its data end
             start, _idx = _ledger_header(ledger_grid)
             if start is None:
                 cells = {}
