@@ -54,11 +54,12 @@ def _read(path: Path, report, region) -> PreviousLedger:
         raise FileError(f"上月台账缺少「台账」或「{STATE_SHEET}」工作表：请用本工具上月生成的台账")
     state_grid = SheetRows(path, STATE_SHEET)
     ledger_grid = SheetRows(path, ledger_sheet)
-    _check_uncomputed(path, report, ledger_grid, ledger_sheet)
+    _check_uncomputed(path, report, STATE_SHEET)
     _check_region(ledger_grid, region, path)
     _check_state(path, state_grid)
     prev = PreviousLedger(path=str(path))
-    _ledger_facts(path, ledger_grid, prev, region)
+    data = _ledger_facts(path, ledger_grid, prev, region)
+    _check_uncomputed(path, report, ledger_sheet, data)
     try:
         _read_state(state_grid, prev)
         _read_ledger(ledger_grid, prev, region)
@@ -117,28 +118,22 @@ def _ledger_sheet(names: list[str]) -> str | None:
     return next((n for n in names if n not in _STANDARD_SHEETS), None)
 
 
-def _check_uncomputed(path: Path, report, ledger_grid, ledger_sheet: str = "台账") -> None:
-    """A ledger written with --formulas holds formulas without results (they read as empty,
-    which would carry 0 into the year): refuse it until a spreadsheet has computed and saved them.
-    The totals row's SUMPRODUCTs, below the data, do not matter."""
+def _check_uncomputed(path: Path, report, sheet: str, data: range | None = None) -> None:
+    """A ledger written with --formulas holds formulas without results (they read as empty, which would
+    carry 0 into the year): refuse it until a spreadsheet has computed and saved them. ``data``: the
+    row indices of the 台账's settlements (found by :func:`_ledger_facts`): the totals row's
+    SUMPRODUCTs below them do not matter."""
+    if sheet not in report.formulas:
+        return
     from ..io.safety import uncomputed_formulas
-    for sheet in (STATE_SHEET, ledger_sheet):
-        if sheet not in report.formulas:
-            continue
-        cells = uncomputed_formulas(path, sheet)
-        if cells and sheet == ledger_sheet:  # only then is the 台账 read to find where its data end
-            start, _idx = _ledger_header(ledger_grid)
-            if start is None:
-                cells = {}
-            else:
-                end = next((i for i, row in enumerate(ledger_grid) if i >= start and row and isinstance(row[0], str)
-                            and row[0].strip().startswith("合计")), None)
-                cells = {rc: v for rc, v in cells.items() if start <= rc[0] and (end is None or rc[0] < end)}
-        if cells:
-            r, _c = min(cells)
-            raise FileError(f"上月台账 {path.name}「{sheet}」第{r + 1}行起有 {len(cells):,} 个公式没有计算结果"
-                            "（用 --formulas 生成的台账）：请先在 Excel/WPS/LibreOffice 中打开并保存，"
-                            "或用不带 --formulas 生成的台账作为 --previous")
+    cells = uncomputed_formulas(path, sheet)
+    if data is not None:
+        cells = {rc: v for rc, v in cells.items() if rc[0] in data}
+    if cells:
+        r, _c = min(cells)
+        raise FileError(f"上月台账 {path.name}「{sheet}」第{r + 1}行起有 {len(cells):,} 个公式没有计算结果"
+                        "（用 --formulas 生成的台账）：请先在 Excel/WPS/LibreOffice 中打开并保存，"
+                        "或用不带 --formulas 生成的台账作为 --previous")
 
 
 def _check_region(grid, region, path: Path) -> None:
@@ -386,12 +381,13 @@ def _ledger_header(grid) -> tuple[int, dict[str, int]]:
     return None, {}
 
 
-def _ledger_facts(path: Path, grid, prev: PreviousLedger, region) -> None:
+def _ledger_facts(path: Path, grid, prev: PreviousLedger, region) -> range:
     """One pass over 台账 for the checks: the months the ledger settles (``prev.spans``), each
     settlement's amounts (``prev.amounts``, a reversal this month must match them), and the policy
     documents its 政策依据 cites (another region's documents: refused, see :func:`_check_citations`)."""
     start, idx = _ledger_header(grid)
     rows = () if start is None else grid[start:]
+    end = start
     at = {k: idx.get(k) for k in ("结算ID", "结算日期", "医疗费总额", "政策范围内费用", "基本医保支付", "政策依据")}
     months: list[tuple[int, int]] = []
     cites: set[str] = set()
@@ -404,6 +400,7 @@ def _ledger_facts(path: Path, grid, prev: PreviousLedger, region) -> None:
         first = row[0] if row else None
         if isinstance(first, str) and first.strip().startswith("合计"):
             break
+        end += 1
         sid = cell(row, "结算ID")
         if sid in (None, ""):
             continue
@@ -430,6 +427,7 @@ def _ledger_facts(path: Path, grid, prev: PreviousLedger, region) -> None:
     else:  # no settlement rows: the 所属期 the ledger was made for
         prev.spans.append((path.name, *_period_cell(grid)))
     _check_citations(path, cites, region)
+    return range(0) if start is None else range(start, end)  # the settlement rows (0-based), 合计 excluded
 
 
 def _period_cell(grid) -> tuple:
