@@ -31,6 +31,32 @@ CACHE = ROOT / "bench" / ".cache"
 SETTINGS = ROOT / "settings.example.toml"
 
 
+def _export_template(region: str) -> Path:
+    """An export's first sheet as the splice writer's template: a title row, the header, a styled prototype row."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    from samples.make_sample import HEADERS
+    template = CACHE / "export_template.xlsx"
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "结算明细"
+    ws.append([f"{region} 结算明细导出（合成数据）"])
+    ws.append(HEADERS)
+    for col, name in enumerate(HEADERS, 1):  # a prototype row with real (styled) cells
+        cell = ws.cell(row=3, column=col)
+        cell.font = Font(name="宋体")
+        if name.endswith("日期"):
+            cell.number_format = "yyyy-mm-dd"
+    wb.save(template)
+    return template
+
+
+def _write_export(path: Path, rows, region: str) -> None:
+    from processor.io.xlsx_splice import SheetFill, write_workbook
+    write_workbook(_export_template(region), path, {"结算明细": SheetFill(rows, 3, None)}, force=True)
+
+
 def make_input(rows: int, region: str = "阳城") -> Path:
     """A synthetic export of ``rows`` claims of ``region`` (samples/make_sample.py's generator), written
     once per size to bench/.cache/ through the splice writer (also used by bench_chain and bench_readers)."""
@@ -39,23 +65,7 @@ def make_input(rows: int, region: str = "阳城") -> Path:
     if path.exists():
         return path
     sys.path.insert(0, str(ROOT))
-    from openpyxl import Workbook
-
-    from processor.io.xlsx_splice import SheetFill, write_workbook
-    from samples.make_sample import HEADERS, claims
-    template = CACHE / "export_template.xlsx"
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "结算明细"
-    ws.append([f"{region} 结算明细导出（合成数据）"])
-    ws.append(HEADERS)
-    from openpyxl.styles import Font
-    for col, name in enumerate(HEADERS, 1):  # a prototype row with real (styled) cells
-        cell = ws.cell(row=3, column=col)
-        cell.font = Font(name="宋体")
-        if name.endswith("日期"):
-            cell.number_format = "yyyy-mm-dd"
-    wb.save(template)
+    from samples.make_sample import claims
     block = claims(region, min(20_000, rows), min(rows, 50_000))
 
     def gen():
@@ -63,8 +73,85 @@ def make_input(rows: int, region: str = "阳城") -> Path:
             r = list(block[i % len(block)])
             r[0] = f"JS{i + 1:09d}"
             yield r
-    write_workbook(template, path, {"结算明细": SheetFill(gen(), 3, None)}, force=True)
+    _write_export(path, gen(), region)
     return path
+
+
+REVERSE_EVERY = 100  # one claim in 100 of the month reverses a settlement of last month's ledger
+PERSON_EVERY = 5     # claims per person in each of the two periods (1,000,000 claims: 200,000 persons)
+
+
+def make_months(rows: int, region: str = "阳城") -> tuple[Path, Path]:
+    """A year of ``rows`` claims settled 1 January – 30 November and a December of ``rows`` claims of the
+    same persons (``rows`` // 5 of them), one in 100 of December's reversing one of the earlier settlements
+    (the same 结算ID, person and amounts, negated: what fill takes off the year). Both made once in
+    bench/.cache/; the earlier ledger is then made from the first by `yibao fill` itself (see
+    :func:`make_previous`). Claims are samples/make_sample.py's, each given a person of the pool and a
+    date of its period (admission and discharge moved with it)."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    earlier, month = CACHE / f"{region}_1-11月_{rows}.xlsx", CACHE / f"{region}_12月_{rows}.xlsx"
+    if earlier.exists() and month.exists():
+        return earlier, month
+    import random
+    from datetime import date, timedelta
+    sys.path.insert(0, str(ROOT))
+    from samples.make_sample import REGIONS, claims
+    year = REGIONS[region]["year"]
+    people = max(rows // PERSON_EVERY, 1)
+    persons = [tuple(r[1:6]) for r in claims(region, people, people, seed=7)]  # 姓名 … 村（居）
+    block = claims(region, min(20_000, rows), min(rows, 50_000))
+    rng = random.Random(12)
+    jan1, dec1 = date(year, 1, 1), date(year, 12, 1)
+    reversed_rows: list[list] = []
+
+    def claim(i: int, first: date, days: int) -> list:
+        r = list(block[i % len(block)])
+        r[0] = f"JS{year}{i + 1:08d}"
+        r[1:6] = persons[rng.randrange(people)]
+        on = first + timedelta(days=rng.randrange(days))
+        shift = on - r[12]
+        r[10] = r[10] + shift if r[10] else r[10]
+        r[11] = r[11] + shift if r[11] else r[11]
+        r[12] = on
+        return r
+
+    def earlier_rows():
+        for i in range(rows):
+            r = claim(i, jan1, (dec1 - jan1).days)
+            if i % REVERSE_EVERY == REVERSE_EVERY // 2:
+                reversed_rows.append(r)
+            yield r
+
+    def december_rows():
+        for i in range(rows):
+            if i % REVERSE_EVERY == REVERSE_EVERY // 2 and reversed_rows:
+                r = list(reversed_rows.pop())
+                for k in (13, 14, 15, 16, 17):  # 医疗费总额, 全自费金额, 符合范围金额, 统筹基金支出, 目录外费用
+                    r[k] = -r[k] if r[k] else r[k]
+                r[12] = dec1 + timedelta(days=rng.randrange(31))  # 入院/出院 stay the original's
+                yield r
+            else:
+                yield claim(rows + i, dec1, 31)
+    _write_export(earlier, earlier_rows(), region)
+    _write_export(month, december_rows(), region)
+    return earlier, month
+
+
+def make_previous(rows: int, region: str = "阳城") -> tuple[Path, Path, dict | None]:
+    """(last month's ledger, this month's export, the figures of the `yibao fill` that made the ledger
+    or None if it was made before)."""
+    earlier, month = make_months(rows, region)
+    ledger = CACHE / f"{region}_1-11月_{rows}_台账.xlsx"
+    made = None
+    if not ledger.exists():
+        made = run(_fill_cmd(earlier, ledger, region))
+    return ledger, month, made
+
+
+def _fill_cmd(inp: Path, out: Path, region: str = "阳城", previous: Path | None = None) -> list[str]:
+    return ([sys.executable, "-m", "processor.cli", "fill", "医疗救助台账", str(inp), "--region", region,
+             "--settings", str(SETTINGS), "--out", str(out), "--force", "--quiet"]
+            + (["--previous", str(previous)] if previous else []))
 
 
 BASELINE = r'''
@@ -118,7 +205,11 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=100_000)
     ap.add_argument("--skip-openpyxl", action="store_true")
+    ap.add_argument("--previous", action="store_true",
+                    help="a December with last month's ledger (January–November, as many rows) against without it")
     args = ap.parse_args(argv)
+    if args.previous:
+        return main_previous(args.rows)
     skip_a = args.skip_openpyxl or args.rows > 200_000
     t = time.perf_counter()
     inp = make_input(args.rows)
@@ -142,6 +233,29 @@ def main(argv=None) -> int:
     if not skip_a:
         a = results["(a) openpyxl append"]["wall_s"]
         print(f"  (a) / fill = {a / fill:.2f}   (goal ≥ 5)")
+    print(json.dumps(results, ensure_ascii=False))
+    return 0
+
+
+def main_previous(rows: int) -> int:
+    """``--previous``: `yibao fill` of a December of ``rows`` claims with --previous (the January–November
+    ledger of ``rows`` settlements of the same persons) and without it, each in its own process."""
+    t = time.perf_counter()
+    ledger, month, made = make_previous(rows)
+    print(f"inputs: {month.name} ({month.stat().st_size / 1e6:.1f} MB), {ledger.name} "
+          f"({ledger.stat().st_size / 1e6:.1f} MB), made in {time.perf_counter() - t:.0f} s")
+    out = CACHE / "out"
+    out.mkdir(exist_ok=True)
+    results = {}
+    if made:
+        results["fill 1–11月 (makes --previous)"] = made
+    results["fill 12月"] = run(_fill_cmd(month, out / "dec.xlsx"))
+    results["fill 12月 --previous"] = run(_fill_cmd(month, out / "dec_prev.xlsx", previous=ledger))
+    print(f"rows: {rows:,} (--previous: {rows:,} settlements, {max(rows // PERSON_EVERY, 1):,} persons' pool)")
+    for name, r in results.items():
+        print(f"  {name:30s} wall {r['wall_s']:8.2f} s   cpu {r['cpu_s']:8.2f} s   peak RSS {r['peak_rss_mb']:6d} MB")
+    print(f"  fill --previous peak RSS {results['fill 12月 --previous']['peak_rss_mb']} MB   "
+          f"(goal at 1,000,000 rows: < 1,000 MB)")
     print(json.dumps(results, ensure_ascii=False))
     return 0
 
