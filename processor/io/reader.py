@@ -159,7 +159,8 @@ def _stream_xlsx(path: Path, sheet: str | None):
     and formulas without a result already marked), after the safety scan of every part the
     workbook's relationships reach."""
     report = check_xlsx(path, streamed=True)  # before the reader sees a single byte
-    from .xlsx_stream import CORRUPT, first_visible_sheet, iter_sheet, sheet_names
+    from .sheet_process import sheet_rows
+    from .xlsx_stream import CORRUPT, first_visible_sheet, sheet_names
 
     try:
         name = sheet if sheet is not None else first_visible_sheet(path)
@@ -167,7 +168,7 @@ def _stream_xlsx(path: Path, sheet: str | None):
             raise FileError(f"找不到工作表「{name}」，文件中的工作表有：{'、'.join(names)}")
     except (zipfile.BadZipFile, KeyError, OSError):
         raise FileError(CORRUPT) from None
-    return name, ((n - 1, n, row) for n, row in iter_sheet(path, name)), report.merges.get(name, [])
+    return name, ((n - 1, n, row) for n, row in sheet_rows(path, name)), report.merges.get(name, [])
 
 
 _CSV_BLOCK = 1 << 20

@@ -12,7 +12,8 @@ from ..dates import parse_date
 from ..errors import FileError, InputError, YibaoError
 from ..io.ids import parse_key
 from ..io.safety import check_xlsx
-from ..io.xlsx_stream import CORRUPT, iter_sheet, sheet_names
+from ..io.sheet_process import sheet_rows
+from ..io.xlsx_stream import CORRUPT, sheet_names
 from ..money import parse_amount
 from xlsx_templates.build import SHEET_ROWS, STATE_COLUMNS_V1
 
@@ -90,7 +91,7 @@ class SheetRows:
 
     def __iter__(self):
         pad = self._pad
-        return (pad(row) for _n, row in iter_sheet(self.path, self.sheet))
+        return (pad(row) for _n, row in sheet_rows(self.path, self.sheet))
 
     def __getitem__(self, key):
         if isinstance(key, slice):
