@@ -281,7 +281,13 @@ def _unescape(text: str) -> str:
 def _t_text(t) -> str:
     text = t.text or "" if len(t) == 0 else "".join(
         x for x in t.xpath("text()") if x is not None)  # text split by comments / PIs
-    if t.get(_XML_SPACE) != "preserve":
+    return _t_finish(text, t.get(_XML_SPACE) == "preserve")
+
+
+def _t_finish(text: str, preserve: bool) -> str:
+    """The text of a ``<t>`` as calamine gives it: trimmed of ASCII whitespace unless
+    ``xml:space="preserve"``, ``_x00HH_`` escapes decoded."""
+    if not preserve:
         text = text.strip(" \t\r\n")
     if "_x00" in text:
         text = _unescape(text)
@@ -432,7 +438,8 @@ class _Sheet:
 
     def __init__(self, strings: list[str], kinds: dict[str, int], is_1904: bool, ns: str) -> None:
         self.strings, self.kinds, self.is_1904 = strings, kinds, is_1904
-        self.V, self.F, self.IS, self.T, self.RPH = ns + "v", ns + "f", ns + "is", ns + "t", ns + "rPh"
+        self.C, self.V, self.F, self.IS, self.T = ns + "c", ns + "v", ns + "f", ns + "is", ns + "t"
+        self.RPH = ns + "rPh"
         self.dates: dict[str, object] = {}
         self.durations: dict[str, object] = {}
 
@@ -563,157 +570,193 @@ def iter_sheet(path: str | Path, sheet: str) -> Iterator[tuple[int, list]]:
         kinds = _style_kinds(book)
         stream = _open_part(book, member)
         try:
-            yield from _rows(stream, strings, kinds, book.is_1904)
+            yield from _rows(stream, _State(strings, kinds, book.is_1904))
         except etree.XMLSyntaxError:
             raise FileError(CORRUPT) from None
         finally:
             stream.close()
 
 
-def _rows(stream, strings: list[str], kinds: dict[str, int], is_1904: bool) -> Iterator[tuple[int, list]]:
-    context = etree.iterparse(stream, events=("end",), tag="{*}row", resolve_entities=False,
-                              no_network=True, load_dtd=False, huge_tree=False)
-    sheet: _Sheet | None = None
-    yielded = 0  # last row number handed out (rows up to it are final)
-    row_index = 0  # calamine's row_index, 0-based: the row of a <row> or <c> without r
-    pending: dict[int, dict[int, object]] = {}  # cells placed by their r in a later row
-    cols = _COLS
-    float_ = float
-    for _event, row in context:
-        if sheet is None:
-            ns = row.tag[:-3]
-            sheet = _Sheet(strings, kinds, is_1904, ns)
-            C, V, IS, T = ns + "c", sheet.V, sheet.IS, sheet.T
-            get_kind = kinds.get
-            dates = sheet.dates
-            number = sheet.number
-            cell = sheet.cell
-        rr = row.get("r")
-        if rr is not None:
-            try:
-                row_index = int(rr) - 1
-            except ValueError:
-                raise FileError(CORRUPT) from None
-        number_ = row_index + 1
-        rowtext = str(number_)
-        nd = -len(rowtext)
-        vals: list = []
-        col = -1
-        for c in row.iterchildren(C):
-            ref = c.get("r")
-            if ref is not None:
-                col = cols.get(ref[:nd])
-                if col is None or ref[nd:] != rowtext:
-                    where = _split_ref(ref)
-                    if where is None:
-                        raise FileError(CORRUPT)
-                    target, col = where
-                    if target != number_:
-                        value = cell(c, c.get("t"), c.get("s"))
-                        if value is not _EMPTY:
-                            if target <= yielded or target < number_:
-                                raise FileError(
-                                    "工作表中的单元格顺序异常（单元格不在所在行中），无法逐行读取："
-                                    "请在 Excel 中打开并另存后再导入")
-                            pending.setdefault(target, {})[col] = value
-                        continue
-            else:
-                col += 1
-            t = c.get("t")
-            n = len(c)
-            # fast paths: one <v> child (numbers, shared strings), one <is><t> (inline strings)
-            if n == 1:
-                ch = c[0]
-                if t is None:
-                    if ch.tag == V:
-                        text = ch.text
-                        if not text:
-                            continue
-                        s = c.get("s")
-                        if s is None:
-                            try:
-                                value = float_(text)
-                            except ValueError:
-                                value = text
-                        else:
-                            kind = get_kind(s)
-                            if kind is None:
-                                try:
-                                    value = float_(text)
-                                except ValueError:
-                                    value = number(text, s, False)
-                            elif kind == 1:
-                                value = dates.get(text)
-                                if value is None:
-                                    value = number(text, s, False)
-                            else:
-                                value = number(text, s, False)
-                    else:
-                        value = cell(c, t, None)
-                elif t == "s":
-                    if ch.tag == V and ch.text:
-                        try:
-                            value = strings[int(ch.text)]
-                        except (ValueError, IndexError):
-                            value = cell(c, t, c.get("s"))
-                    else:
-                        value = cell(c, t, c.get("s"))
-                elif t == "inlineStr" and ch.tag == IS:
-                    # the scan (check_xlsx) refused any text over MAX_CELL_CHARS already
-                    t0 = ch[0] if len(ch) == 1 else None
-                    if t0 is not None and t0.tag == T and not len(t0):
-                        value = t0.text
-                        if value:
-                            if (value[0] in _WS or value[-1] in _WS) and t0.get(_XML_SPACE) != "preserve":
-                                value = value.strip(" \t\r\n")
-                            if "_x00" in value:
-                                value = _unescape(value)
-                        else:
-                            value = ""
-                    else:
-                        value = _rich_text(ch, T, sheet.RPH)
-                else:
-                    value = cell(c, t, c.get("s"))
-            elif n == 0:
-                if t == "e":
-                    value = CellError("#错误")
-                else:
-                    continue  # a cell with only a style
-            else:
-                value = cell(c, t, c.get("s"))
-            if value is _EMPTY:
-                continue
-            if col == len(vals):
-                vals.append(value)
-            elif col > len(vals):
-                vals.extend([""] * (col - len(vals)))
-                vals.append(value)
-            else:
-                vals[col] = value
-        row.clear()
-        while row.getprevious() is not None:
-            del row.getparent()[0]
-        row_index += 1
+_ORDER = "工作表中的行顺序异常（行号没有递增），无法逐行读取：请在 Excel 中打开并另存后再导入"
+_CELL_ORDER = "工作表中的单元格顺序异常（单元格不在所在行中），无法逐行读取：请在 Excel 中打开并另存后再导入"
+
+
+class _State:
+    """What one sheet's reading carries from row to row, whichever parser read the row."""
+
+    __slots__ = ("strings", "kinds", "is_1904", "sheet", "yielded", "row_index", "pending")
+
+    def __init__(self, strings: list[str], kinds: dict[str, int], is_1904: bool) -> None:
+        self.strings, self.kinds, self.is_1904 = strings, kinds, is_1904
+        self.sheet: _Sheet | None = None  # made at the first row, with that row's namespace
+        self.yielded = 0  # last row number handed out (rows up to it are final)
+        self.row_index = 0  # calamine's row_index, 0-based: the row of a <row> or <c> without r
+        self.pending: dict[int, dict[int, object]] = {}  # cells placed by their r in a later row
+
+    def place(self, number_: int, vals: list) -> list[tuple[int, list]]:
+        """The rows to hand out once row ``number_`` has been read as ``vals`` (the one place for
+        row order, cells kept for a later row, and the empty rows of a gap)."""
+        yielded = self.yielded
+        pending = self.pending
         if number_ <= yielded:
             if vals or number_ in pending:
-                raise FileError("工作表中的行顺序异常（行号没有递增），无法逐行读取：请在 Excel 中打开并另存后再导入")
-            continue
+                raise FileError(_ORDER)
+            return []
+        out: list[tuple[int, list]] = []
         if pending:
             for target in sorted(k for k in pending if k < number_):
-                yield from _gap(yielded, target)
-                yield target, _merge([], pending.pop(target))
+                out.extend(_gap(yielded, target))
+                out.append((target, _merge([], pending.pop(target))))
                 yielded = target
             if number_ in pending:
                 vals = _merge(vals, pending.pop(number_), under=True)
         if vals:
             if number_ > yielded + 1:
-                yield from _gap(yielded, number_)
-            yield number_, vals
+                out.extend(_gap(yielded, number_))
+            out.append((number_, vals))
             yielded = number_
-    for target in sorted(pending):
-        yield from _gap(yielded, target)
-        yield target, _merge([], pending[target])
-        yielded = target
+        self.yielded = yielded
+        return out
+
+    def finish(self) -> list[tuple[int, list]]:
+        out: list[tuple[int, list]] = []
+        yielded = self.yielded
+        for target in sorted(self.pending):
+            out.extend(_gap(yielded, target))
+            out.append((target, _merge([], self.pending[target])))
+            yielded = target
+        self.pending.clear()
+        self.yielded = yielded
+        return out
+
+
+def _rows(stream, st: _State) -> Iterator[tuple[int, list]]:
+    """The sheet read by lxml's iterparse, a ``<row>`` at a time."""
+    context = etree.iterparse(stream, events=("end",), tag="{*}row", resolve_entities=False,
+                              no_network=True, load_dtd=False, huge_tree=False)
+    place = st.place
+    for _event, row in context:
+        yield from place(*_lxml_row(row, st))
+    yield from st.finish()
+
+
+def _lxml_row(row, st: _State) -> tuple[int, list]:
+    """One ``<row>`` element (from any parser of the part) → (its row number, its values); cells it
+    places in a later row go to ``st.pending``. The element is cleared and dropped from the tree."""
+    sheet = st.sheet
+    if sheet is None:
+        sheet = st.sheet = _Sheet(st.strings, st.kinds, st.is_1904, row.tag[:-3])
+    strings = st.strings
+    C, V, IS, T = sheet.C, sheet.V, sheet.IS, sheet.T
+    get_kind = st.kinds.get
+    dates = sheet.dates
+    number = sheet.number
+    cell = sheet.cell
+    cols = _COLS
+    float_ = float
+    rr = row.get("r")
+    if rr is not None:
+        try:
+            st.row_index = int(rr) - 1
+        except ValueError:
+            raise FileError(CORRUPT) from None
+    number_ = st.row_index + 1
+    rowtext = str(number_)
+    nd = -len(rowtext)
+    vals: list = []
+    col = -1
+    for c in row.iterchildren(C):
+        ref = c.get("r")
+        if ref is not None:
+            col = cols.get(ref[:nd])
+            if col is None or ref[nd:] != rowtext:
+                where = _split_ref(ref)
+                if where is None:
+                    raise FileError(CORRUPT)
+                target, col = where
+                if target != number_:
+                    value = cell(c, c.get("t"), c.get("s"))
+                    if value is not _EMPTY:
+                        if target <= st.yielded or target < number_:
+                            raise FileError(_CELL_ORDER)
+                        st.pending.setdefault(target, {})[col] = value
+                    continue
+        else:
+            col += 1
+        t = c.get("t")
+        n = len(c)
+        # fast paths: one <v> child (numbers, shared strings), one <is><t> (inline strings)
+        if n == 1:
+            ch = c[0]
+            if t is None:
+                if ch.tag == V:
+                    text = ch.text
+                    if not text:
+                        continue
+                    s = c.get("s")
+                    if s is None:
+                        try:
+                            value = float_(text)
+                        except ValueError:
+                            value = text
+                    else:
+                        kind = get_kind(s)
+                        if kind is None:
+                            try:
+                                value = float_(text)
+                            except ValueError:
+                                value = number(text, s, False)
+                        elif kind == 1:
+                            value = dates.get(text)
+                            if value is None:
+                                value = number(text, s, False)
+                        else:
+                            value = number(text, s, False)
+                else:
+                    value = cell(c, t, None)
+            elif t == "s":
+                if ch.tag == V and ch.text:
+                    try:
+                        value = strings[int(ch.text)]
+                    except (ValueError, IndexError):
+                        value = cell(c, t, c.get("s"))
+                else:
+                    value = cell(c, t, c.get("s"))
+            elif t == "inlineStr" and ch.tag == IS:
+                # the scan (check_xlsx) refused any text over MAX_CELL_CHARS already
+                t0 = ch[0] if len(ch) == 1 else None
+                if t0 is not None and t0.tag == T and not len(t0):
+                    value = t0.text
+                    if value:
+                        if value[0] in _WS or value[-1] in _WS or "_x00" in value:
+                            value = _t_finish(value, t0.get(_XML_SPACE) == "preserve")
+                    else:
+                        value = ""
+                else:
+                    value = _rich_text(ch, T, sheet.RPH)
+            else:
+                value = cell(c, t, c.get("s"))
+        elif n == 0:
+            if t == "e":
+                value = CellError("#错误")
+            else:
+                continue  # a cell with only a style
+        else:
+            value = cell(c, t, c.get("s"))
+        if value is _EMPTY:
+            continue
+        if col == len(vals):
+            vals.append(value)
+        elif col > len(vals):
+            vals.extend([""] * (col - len(vals)))
+            vals.append(value)
+        else:
+            vals[col] = value
+    row.clear()
+    while row.getprevious() is not None:
+        del row.getparent()[0]
+    st.row_index += 1
+    return number_, vals
 
 
 def _gap(yielded: int, upto: int) -> Iterator[tuple[int, list]]:
