@@ -21,10 +21,6 @@ The file must have passed :func:`processor.io.safety.check_xlsx` first, as for `
 """
 from __future__ import annotations
 
-import os
-import pickle
-import struct
-import subprocess
 import sys
 import traceback
 import zipfile
@@ -32,6 +28,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ..errors import FileError
+from . import child
 from .xlsx_stream import _Book, iter_sheet
 
 __all__ = ["sheet_rows", "MIN_BYTES", "BATCH_ROWS"]
@@ -51,7 +48,7 @@ def sheet_rows(path: str | Path, sheet: str) -> Iterator[tuple[int, list]]:
 
 
 def _worth_a_process(path, sheet) -> bool:
-    if (os.cpu_count() or 1) < 2 or sys.platform == "emscripten" or getattr(sys, "frozen", False):
+    if not child.usable():
         return False
     try:
         with zipfile.ZipFile(path) as zf:
@@ -64,24 +61,15 @@ def _worth_a_process(path, sheet) -> bool:
 
 
 def _from_reader(path, sheet) -> Iterator[tuple[int, list]]:
-    package_root = str(Path(__file__).resolve().parents[2])  # where `processor` is importable from
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
-    try:
-        reader = subprocess.Popen(_command(str(path), sheet), stdin=subprocess.DEVNULL,
-                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, bufsize=0)
-    except OSError:  # no processes here (a locked-down sandbox): read in this process
+    reader = child.start(__name__, [str(path), sheet], to_child=False)
+    if reader is None:  # no processes here: read in this process
         yield from iter_sheet(path, sheet)
         return
-    stream = reader.stdout
-    loads = pickle.loads
     try:
         while True:
-            message = _receive(stream)
+            message = child.receive(reader.stdout)
             if message is None:
-                reader.wait(5)
-                raise FileError(f"读取工作表的进程意外退出（退出码 {reader.returncode}），请重试；"
-                                "如果反复出现，请检查内存是否足够")
-            message = loads(message)
+                raise child.died(reader, "读取工作表")
             if type(message) is list:
                 yield from message
                 continue
@@ -92,72 +80,29 @@ def _from_reader(path, sheet) -> Iterator[tuple[int, list]]:
                 raise FileError(text)
             raise RuntimeError(f"读取工作表的进程出错：\n{text}")
     finally:
-        stream.close()  # a reader still sending gets BrokenPipeError and stops
-        try:
-            reader.wait(2)
-        except subprocess.TimeoutExpired:
-            reader.kill()
-            reader.wait()
-
-
-def _command(path: str, sheet: str) -> list[str]:
-    return [sys.executable, "-m", __name__, path, sheet]
-
-
-_HEAD = struct.Struct("<Q")
-
-
-def _receive(stream) -> bytes | None:
-    """One message (8-byte little-endian length, then the pickle), or None at the end of the pipe."""
-    head = _exactly(stream, _HEAD.size)
-    if head is None:
-        return None
-    return _exactly(stream, _HEAD.unpack(head)[0])
-
-
-def _exactly(stream, n: int) -> bytes | None:
-    data = stream.read(n)
-    if data is None or len(data) == n:
-        return data
-    parts = [data]
-    got = len(data)
-    while got < n:
-        more = stream.read(n - got)
-        if not more:
-            return None
-        parts.append(more)
-        got += len(more)
-    return b"".join(parts)
+        child.stop(reader)  # a reader still sending gets BrokenPipeError and stops
 
 
 def _read(path: str, sheet: str, out) -> None:
     """The reader process: every row of the sheet, in batches, then one closing message."""
-    dumps = pickle.dumps
-    pack = _HEAD.pack
-
-    def send(obj) -> None:
-        data = dumps(obj, pickle.HIGHEST_PROTOCOL)
-        out.write(pack(len(data)))
-        out.write(data)
-
     batch: list = []
     try:
         try:
             for item in iter_sheet(path, sheet):
                 batch.append(item)
                 if len(batch) == BATCH_ROWS:
-                    send(batch)
+                    child.send(out, batch)
                     batch = []
             if batch:
-                send(batch)
+                child.send(out, batch)
             closing = (_END, "")
         except FileError as err:
             if batch:  # rows read before the problem reach the caller first, as in one process
-                send(batch)
+                child.send(out, batch)
             closing = (_FILE_ERROR, err.message)
         except Exception:  # a bug: the whole traceback, for the report
             closing = (_BUG, traceback.format_exc())
-        send(closing)
+        child.send(out, closing)
         out.flush()
     except (BrokenPipeError, OSError):
         pass  # the caller stopped reading (it found a problem of its own, or was interrupted)

@@ -46,6 +46,7 @@ from typing import Callable, Iterable, Sequence
 from defusedxml.ElementTree import fromstring as _parse_xml
 
 from ..errors import FileError, InputError
+from . import child, render_process
 
 __all__ = ["Formula", "SheetFill", "write_workbook", "check_output", "lock_files", "remove_stale_temps",
            "COMPRESS_LEVEL"]
@@ -1378,14 +1379,21 @@ class _SheetPlan:
                 for _ in _measured(rows, measure):
                     pass
         else:
-            self.spill = tempfile.TemporaryFile(dir=self.spill_dir, prefix=".xlsx-rows-")
+            done = None
+            if n is None and operator.length_hint(rows, 0) >= render_process.MIN_ROWS and child.usable():
+                # a month of a city: the XML is made in a second process while this one settles
+                done = render_process.render(self.renderer, rows, proto_r, measure, self.spill_dir)
+            if done is not None:
+                self.count, self.spill, self.spill_size, measure = done
+            else:
+                self.spill = tempfile.TemporaryFile(dir=self.spill_dir, prefix=".xlsx-rows-")
 
-            def emit(chunk: bytes) -> None:
-                self.spill.write(chunk)
-                self.spill_size += len(chunk)
+                def emit(chunk: bytes) -> None:
+                    self.spill.write(chunk)
+                    self.spill_size += len(chunk)
 
-            self.count = self.renderer.render(rows, proto_r, emit, measure)
-            self.spill.seek(0)
+                self.count = self.renderer.render(rows, proto_r, emit, measure)
+                self.spill.seek(0)
         self.widths = measure.widths() if measure is not None else {}
         self.shift = _Shift(proto_r, max(self.count, 1) - 1)
         last_row = max([self.shift.row(x.r) for x in self.sheet.rows] + [proto_r + max(self.count, 1) - 1])

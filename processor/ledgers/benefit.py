@@ -156,8 +156,27 @@ def row_values(line: Line, seq: int, ctx: LedgerContext) -> list:
 
 
 def ledger_rows(outcome: Outcome, ctx: LedgerContext):
-    for seq, line in enumerate(outcome.lines, 1):
-        yield row_values(line, seq, ctx)
+    """The 台账's rows, made as the writer asks for them; their length hint (the rows read) lets the
+    writer render a month of a city in a second process (processor/io/render_process.py)."""
+    return _Hinted((row_values(line, seq, ctx) for seq, line in enumerate(outcome.lines, 1)), outcome.rows_read)
+
+
+class _Hinted:
+    """An iterator with ``__length_hint__`` (operator.length_hint): about how many items it gives."""
+
+    __slots__ = ("_it", "_hint")
+
+    def __init__(self, it, hint: int):
+        self._it, self._hint = it, hint
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return next(self._it)
+
+    def __length_hint__(self) -> int:
+        return self._hint
 
 
 def rejected_rows(outcome: Outcome):

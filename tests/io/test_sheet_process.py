@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_xlsx_stream import REAL_FILES, build  # noqa: E402
 
 from processor.errors import FileError  # noqa: E402
-from processor.io import sheet_process  # noqa: E402
+from processor.io import child, sheet_process  # noqa: E402
 from processor.io.safety import check_xlsx  # noqa: E402
 from processor.io.xlsx_stream import iter_sheet, workbook_sheets  # noqa: E402
 
@@ -30,7 +30,7 @@ def always(monkeypatch):
         started.append(real(*args, **kwargs))
         return started[-1]
 
-    monkeypatch.setattr(sheet_process.subprocess, "Popen", popen)
+    monkeypatch.setattr(child.subprocess, "Popen", popen)
     return started
 
 
@@ -74,7 +74,7 @@ def test_a_problem_in_the_file_is_the_same_message_after_the_same_rows(tmp_path,
 
 def test_a_reader_that_dies_is_a_chinese_message_not_a_hang(tmp_path, always, monkeypatch):
     path = build(tmp_path / "a.xlsx", {"S": '<row r="1"><c r="A1"><v>1</v></c></row>'})
-    monkeypatch.setattr(sheet_process, "_command", lambda p, s: [sys.executable, "-c", "import sys; sys.exit(3)"])
+    monkeypatch.setattr(child, "command", lambda module, args: [sys.executable, "-c", "import sys; sys.exit(3)"])
     with pytest.raises(FileError, match="读取工作表的进程意外退出（退出码 3）"):
         list(sheet_process.sheet_rows(path, "S"))
 
@@ -91,11 +91,11 @@ def test_a_caller_that_stops_early_leaves_no_reader_behind(tmp_path, always):
 
 def test_small_sheets_and_one_core_machines_read_in_this_process(tmp_path, monkeypatch):
     started = []
-    monkeypatch.setattr(sheet_process.subprocess, "Popen", lambda *a, **k: started.append(a))
+    monkeypatch.setattr(child.subprocess, "Popen", lambda *a, **k: started.append(a))
     path = build(tmp_path / "small.xlsx", {"S": '<row r="1"><c r="A1"><v>1</v></c></row>'})
     assert list(sheet_process.sheet_rows(path, "S")) == [(1, [1.0])]  # far below MIN_BYTES
     monkeypatch.setattr(sheet_process, "MIN_BYTES", 0)
-    monkeypatch.setattr(sheet_process.os, "cpu_count", lambda: 1)
+    monkeypatch.setattr(child.os, "cpu_count", lambda: 1)
     assert list(sheet_process.sheet_rows(path, "S")) == [(1, [1.0])]
     assert started == []
 
@@ -106,14 +106,14 @@ def test_no_processes_here_reads_in_this_process(tmp_path, monkeypatch):
     def refuse(*a, **k):
         raise OSError("no fork here")
 
-    monkeypatch.setattr(sheet_process.subprocess, "Popen", refuse)
+    monkeypatch.setattr(child.subprocess, "Popen", refuse)
     path = build(tmp_path / "a.xlsx", {"S": '<row r="1"><c r="A1"><v>1</v></c></row>'})
     assert list(sheet_process.sheet_rows(path, "S")) == [(1, [1.0])]
 
 
 def test_a_month_filled_through_the_reader_process_is_the_same_ledger(tmp_path, monkeypatch):
-    """The bundled sample, read in a second process, gives the 台账 and 异常 of the one-process run,
-    cell for cell (only the reading moved)."""
+    """The bundled sample, read in a second process and its 台账 rendered in a third, gives every sheet
+    of the one-process run, cell for cell (only where the work is done moved)."""
     import contextlib
     import io
 
@@ -133,9 +133,11 @@ def test_a_month_filled_through_the_reader_process_is_the_same_ledger(tmp_path, 
 
     alone = fill(tmp_path / "one.xlsx")
     monkeypatch.setattr(sheet_process, "MIN_BYTES", 0)
+    from processor.io import render_process
+    monkeypatch.setattr(render_process, "MIN_ROWS", 1)  # and the 台账 (the one sheet with a length hint)
     started = []
     real = subprocess.Popen
-    monkeypatch.setattr(sheet_process.subprocess, "Popen", lambda *a, **k: started.append(real(*a, **k)) or started[-1])
+    monkeypatch.setattr(child.subprocess, "Popen", lambda *a, **k: started.append(real(*a, **k)) or started[-1])
     two = fill(tmp_path / "two.xlsx")
-    assert started, "the sample was not read in a second process"
+    assert len(started) == 2, "the sample was not read and rendered in two other processes"
     assert len(alone["台账"]) > 1000 and two == alone

@@ -1,0 +1,138 @@
+"""Render a long sheet's rows to XML in a second process while this one computes them (issue 12).
+
+A month's 台账 is written as it is settled: this process runs the chain and builds each row's
+values; turning them into ``<row>`` XML (xlsx_splice's ``_RowRenderer``, column widths measured on
+the way) is about a third of that work and needs nothing else from the run. For a sheet of at least
+:data:`MIN_ROWS` rows (the rows' ``__length_hint__``) on a machine with two cores or more
+(:func:`processor.io.child.usable`), :func:`render` starts one renderer process, sends it the
+renderer and the rows in batches of :data:`BATCH_ROWS`, and the renderer writes the XML to the
+sheet's temp file in the output's folder — the same bytes, byte for byte, as the one-process path
+writes (tests/io/test_render_process.py). The pipe is the only queue, so memory stays constant.
+
+A problem while rendering (a row wider than the template) is raised here as it would have been in
+this process; an error in this process's rows (the chain, the reject guard) stops the renderer and
+removes its file.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+
+from . import child
+
+__all__ = ["render", "MIN_ROWS", "BATCH_ROWS"]
+
+MIN_ROWS = 20_000   # below this, starting the renderer (~0.1 s) costs more than it saves
+BATCH_ROWS = 1000
+
+_DONE, _ERROR = "done", "error"
+
+
+def render(renderer, rows, first: int, measure, spill_dir: Path):
+    """``renderer.render(rows, first, <the temp file>.write, measure)`` in a renderer process.
+
+    Returns (rows written, the temp file open for reading at its start, its size, the measure with
+    every row seen), or None when no process could be started (then nothing of ``rows`` was read)."""
+    fd, name = tempfile.mkstemp(dir=spill_dir, prefix=".xlsx-rows-")
+    os.close(fd)
+    proc = child.start(__name__, [name], to_child=True)
+    if proc is None:
+        os.unlink(name)
+        return None
+    try:
+        done = _feed(proc, renderer, rows, first, measure)
+        spill = _open_for_reading(name)
+    except BaseException:
+        child.stop(proc)
+        _remove(name)
+        raise
+    child.stop(proc)
+    count, measured = done
+    size = os.fstat(spill.fileno()).st_size
+    return count, spill, size, measured
+
+
+def _feed(proc, renderer, rows, first: int, measure):
+    batch: list = []
+    try:
+        child.send(proc.stdin, (renderer, first, measure))
+        for values in rows:
+            batch.append(values)
+            if len(batch) == BATCH_ROWS:
+                child.send(proc.stdin, batch)
+                batch = []
+        if batch:
+            child.send(proc.stdin, batch)
+        child.send(proc.stdin, [])  # the end
+        proc.stdin.close()
+    except BrokenPipeError:
+        pass  # the renderer stopped: its message says why
+    message = child.receive(proc.stdout)
+    if message is None:
+        raise child.died(proc, "写入台账")
+    kind, *rest = message
+    if kind == _ERROR:
+        error, text = rest
+        if isinstance(error, BaseException):
+            raise error
+        raise RuntimeError(f"写入台账的进程出错：\n{text}")
+    return rest
+
+
+def _open_for_reading(name: str):
+    """The temp file, removed from the folder as soon as it is closed (at once on POSIX, where an open
+    file may be unlinked; on Windows by O_TEMPORARY)."""
+    flags = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_TEMPORARY", 0)
+    fh = os.fdopen(os.open(name, flags), "rb")
+    if not hasattr(os, "O_TEMPORARY"):
+        os.unlink(name)
+    return fh
+
+
+def _remove(name: str) -> None:
+    try:
+        os.unlink(name)
+    except OSError:
+        pass
+
+
+def _serve(name: str, inp, out) -> None:
+    """The renderer process: the renderer, then batches of rows until an empty one; the XML goes to
+    ``name``; one closing message."""
+    def rows():
+        while True:
+            batch = child.receive(inp)
+            if batch is None:  # the caller stopped (an error there, or interrupted)
+                raise SystemExit(1)
+            if not batch:
+                return
+            yield from batch
+
+    try:
+        renderer, first, measure = child.receive(inp)
+        with open(name, "wb") as fh:
+            count = renderer.render(rows(), first, fh.write, measure)
+        closing = (_DONE, count, measure)
+    except SystemExit:
+        raise
+    except Exception as err:  # noqa: BLE001 — handed back to be raised in the caller
+        try:
+            closing = (_ERROR, err, traceback.format_exc())
+            child.send(out, closing)
+            out.flush()
+        except Exception:  # noqa: BLE001 — an exception that does not pickle
+            closing = (_ERROR, None, traceback.format_exc())
+        else:
+            return
+    child.send(out, closing)
+    out.flush()
+
+
+if __name__ == "__main__":  # python -m processor.io.render_process TEMP_FILE
+    try:
+        _serve(sys.argv[1], sys.stdin.buffer, sys.stdout.buffer)
+    except (BrokenPipeError, OSError):
+        sys.exit(1)
