@@ -43,57 +43,141 @@ class Line:
     state_after: YearState
 
 
+class Earlier:
+    """结算ID → what an earlier ledger says of that settlement, one ``bytes`` per 结算ID (issue 12: a month of
+    a city hands over a million, and a dict of tuples, Settlements or a second dict for the amounts would
+    take two to three times the memory).
+
+    Each 结算ID has up to two parts, kept in one packed value:
+      * the settlement (:meth:`put`'s ``original``: person, year, 适用身份 and the figures a reversal takes
+        off; the ledger's last row of that ID with no negative amount wins). ``sid in earlier``, ``len`` and
+        :meth:`owners` see only IDs that have it — they are "already settled".
+      * the amounts (医疗费总额 or None, 政策范围内费用, 基本医保支付) a reversal this month must match; the
+        first row with them wins.
+    Figures are 4-byte integers (fen) when every one of an ID's fits, else 8-byte; persons and 适用身份 are
+    numbers into one table of strings."""
+
+    __slots__ = ("_d", "_strings", "_ix", "_count")
+
+    def __init__(self):
+        self._d: dict[str, bytes] = {}
+        self._strings: list[str] = []
+        self._ix: dict[str, int] = {}
+        self._count = 0  # IDs with the settlement part
+
+    def __contains__(self, sid) -> bool:
+        v = self._d.get(sid)
+        return v is not None and v[0] & _HAS_ORIGINAL != 0
+
+    def __len__(self) -> int:
+        return self._count
+
+    def put(self, sid: str, original: tuple[str, int, Settlement] | None = None,
+            amounts: tuple[int | None, int, int] | None = None) -> None:
+        """``original`` (person, year, settlement) replaces the one kept; ``amounts`` is kept only if the ID
+        has none yet."""
+        old = self._d.get(sid)
+        if old is not None:
+            was, had = self._parts(old)
+            if amounts is None or had is not None:
+                amounts = had
+            if original is None:
+                original = was
+        if original is not None and (old is None or not old[0] & _HAS_ORIGINAL):
+            self._count += 1
+        self._d[sid] = self._pack(original, amounts)
+
+    def original(self, sid: str) -> tuple[str, int, Settlement] | None:
+        v = self._d.get(sid)
+        return None if v is None else self._parts(v)[0]
+
+    def amounts(self, sid: str) -> tuple[int | None, int, int] | None:
+        v = self._d.get(sid)
+        return None if v is None else self._parts(v)[1]
+
+    def owners(self) -> Iterator[tuple[str, str]]:
+        """(结算ID, person) of every settled ID."""
+        strings = self._strings
+        for sid, v in self._d.items():
+            if v[0] & _HAS_ORIGINAL:
+                yield sid, strings[_PERSON.unpack_from(v, 1)[0]]
+
+    def update(self, later: "Earlier") -> None:
+        """Add a later ledger's: its settlement of an ID replaces this one's, this one's amounts stay."""
+        for sid, v in later._d.items():
+            self.put(sid, *later._parts(v))
+
+    def _string(self, text: str) -> int:
+        i = self._ix.get(text)
+        if i is None:
+            i = self._ix[text] = len(self._strings)
+            self._strings.append(text)
+        return i
+
+    def _pack(self, original, amounts) -> bytes:
+        flags, figures = 0, []
+        if original is not None:
+            person, year, s = original
+            flags |= _HAS_ORIGINAL
+            figures += [s.critical, s.assist, s.tilt or 0, s.final_selfpay, s.assist_base, s.hospital_borne, *s.delta]
+        if amounts is not None:
+            total, policy, basic = amounts
+            flags |= _HAS_AMOUNTS
+            figures += [total or 0, policy, basic]
+        wide = any(not _I32_MIN <= f <= _I32_MAX for f in figures)
+        parts = []
+        if original is not None:
+            parts.append((_ORIGINAL_WIDE if wide else _ORIGINAL_NARROW).pack(
+                self._string(person), year, self._string(s.identity), *figures[:13],
+                s.tilt is not None, s.in_critical, s.in_assistance))
+        if amounts is not None:
+            parts.append((_AMOUNTS_WIDE if wide else _AMOUNTS_NARROW).pack(*figures[-3:], amounts[0] is not None))
+        return bytes((flags | (_WIDE if wide else 0),)) + b"".join(parts)
+
+    def _parts(self, v: bytes):
+        flags, at = v[0], 1
+        wide = flags & _WIDE
+        original = amounts = None
+        if flags & _HAS_ORIGINAL:
+            form = _ORIGINAL_WIDE if wide else _ORIGINAL_NARROW
+            person, year, identity, *f, has_tilt, in_critical, in_assistance = form.unpack_from(v, at)
+            at += form.size
+            s = Settlement(self._strings[identity], f[0], f[1], f[2] if has_tilt else None, f[3], "",
+                           YearState(*f[6:13]), in_critical=bool(in_critical), in_assistance=bool(in_assistance),
+                           assist_base=f[4], hospital_borne=f[5])
+            original = (self._strings[person], year, s)
+        if flags & _HAS_AMOUNTS:
+            form = _AMOUNTS_WIDE if wide else _AMOUNTS_NARROW
+            total, policy, basic, has_total = form.unpack_from(v, at)
+            amounts = (total if has_total else None), policy, basic
+        return original, amounts
+
+
+_HAS_ORIGINAL, _HAS_AMOUNTS, _WIDE = 1, 2, 4
+_I32_MIN, _I32_MAX = -(1 << 31), (1 << 31) - 1
+_PERSON = struct.Struct("<I")
+# person, year, 适用身份; 大病, 救助, 倾斜, 自付, 进入救助, 机构承担, year delta ×7; has 倾斜, 大病 kind, 救助 kind
+_ORIGINAL_NARROW, _ORIGINAL_WIDE = struct.Struct("<IHI13i3B"), struct.Struct("<IHI13q3B")
+_AMOUNTS_NARROW, _AMOUNTS_WIDE = struct.Struct("<3iB"), struct.Struct("<3qB")  # 医疗费总额, 政策范围内, 基本医保; has 总额
+
+
 @dataclass
 class PreviousLedger:
-    """What last month's filled ledger hands over: per-person state and the settlements already paid.
-
-    A month of a city hands over a million settlements, so each is kept packed (:func:`pack_original`,
-    about a quarter of the objects it would take) and unpacked only when this month reverses it."""
+    """What last month's filled ledger hands over: per-person state and the settlements already paid
+    (``settled``: :class:`Earlier`, packed, unpacked only when this month reverses or matches one)."""
     year_state: dict[tuple[str, int], YearState] = field(default_factory=dict)
-    # 结算ID → (person, year, 适用身份, packed amounts: see pack_original)
-    settled: dict[str, tuple[str, int, str, bytes]] = field(default_factory=dict)
+    settled: Earlier = field(default_factory=Earlier)
     reversed: set[str] = field(default_factory=set)  # settled IDs whose reversal is in that ledger too
     path: str = ""
-    # settlement ID → packed (医疗费总额 or None, 政策范围内费用, 基本医保支付) of the original, for reversals
-    amounts: dict[str, bytes] = field(default_factory=dict)
     spans: list[tuple] = field(default_factory=list)  # (file name, first month, last month) per ledger
 
     def original(self, sid: str) -> tuple[str, int, Settlement] | None:
         """(person, year, the settlement as last month's ledger shows it) of an earlier 结算ID, or None."""
-        v = self.settled.get(sid)
-        return None if v is None else (v[0], v[1], unpack_original(v[2], v[3]))
+        return self.settled.original(sid)
 
     def amounts_of(self, sid: str) -> tuple[int | None, int, int] | None:
-        v = self.amounts.get(sid)
-        return None if v is None else unpack_amounts(v)
-
-
-_ORIGINAL = struct.Struct("<13q3B")  # 大病, 救助, 倾斜, 自付, 进入救助, 机构承担, year delta ×7; flags
-_AMOUNTS = struct.Struct("<3qB")
-_NONE = 0
-
-
-def pack_original(s: Settlement) -> bytes:
-    """The figures of an earlier settlement a reversal takes off (integers in fen, 13 × 8 bytes)."""
-    return _ORIGINAL.pack(s.critical, s.assist, s.tilt or 0, s.final_selfpay, s.assist_base, s.hospital_borne,
-                          *s.delta, s.tilt is not None, s.in_critical, s.in_assistance)
-
-
-def unpack_original(identity: str, data: bytes) -> Settlement:
-    *v, has_tilt, in_critical, in_assistance = _ORIGINAL.unpack(data)
-    delta = YearState(*v[6:13])
-    return Settlement(identity, v[0], v[1], v[2] if has_tilt else None, v[3], "", delta,
-                      in_critical=bool(in_critical), in_assistance=bool(in_assistance), assist_base=v[4],
-                      hospital_borne=v[5])
-
-
-def pack_amounts(total: int | None, policy: int, basic: int) -> bytes:
-    return _AMOUNTS.pack(total or 0, policy, basic, total is not None)
-
-
-def unpack_amounts(data: bytes) -> tuple[int | None, int, int]:
-    total, policy, basic, has_total = _AMOUNTS.unpack(data)
-    return (total if has_total else None), policy, basic
+        """(医疗费总额 or None, 政策范围内费用, 基本医保支付) of an earlier 结算ID, for a reversal to match."""
+        return self.settled.amounts(sid)
 
 
 @dataclass
@@ -373,7 +457,7 @@ def partitions(accepted: list[ClaimRow], previous: PreviousLedger, parts: int) -
             x = parent[x]
         return x
 
-    owner = {sid: v[0] for sid, v in previous.settled.items()}
+    owner = dict(previous.settled.owners())
     for row in accepted:
         person, sid = row.claim.person, row.claim.settlement_id
         first = owner.setdefault(sid, person)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import zipfile
-from sys import intern
 from pathlib import Path
 
 from ..chain import CRITICAL_KINDS, Settlement, YearState, year_delta
@@ -18,7 +17,7 @@ from ..money import parse_amount
 from xlsx_templates.build import SHEET_ROWS, STATE_COLUMNS_V1
 
 from .benefit import STATE_COLUMNS, STATE_SHEET
-from .compute import PreviousLedger, pack_amounts, pack_original
+from .compute import PreviousLedger
 
 _LEDGER_NEEDS = ("结算ID", "证件号码", "结算日期", "政策范围内费用", "基本医保支付", "大病保险", "医疗救助", "个人自付")
 # our own column names (a header text already one of them needs no alias lookup)
@@ -59,11 +58,14 @@ def _read(path: Path, report, region) -> PreviousLedger:
     _check_region(ledger_grid, region, path)
     _check_state(path, state_grid)
     prev = PreviousLedger(path=str(path))
-    data = _ledger_facts(path, ledger_grid, prev, region)
+    # one pass over 台账 for the checks and the settlements; a row the settlements cannot take is said
+    # after the checks, as when they were two passes
+    data, problem = _read_ledger(path, ledger_grid, prev, region)
     _check_uncomputed(path, report, ledger_sheet, data)
     try:
         _read_state(state_grid, prev)
-        _read_ledger(ledger_grid, prev, region)
+        if problem is not None:
+            raise problem
     except InputError as err:
         raise FileError(f"上月台账无法读取：{err.message}") from None
     return prev
@@ -122,7 +124,7 @@ def _ledger_sheet(names: list[str]) -> str | None:
 def _check_uncomputed(path: Path, report, sheet: str, data: range | None = None) -> None:
     """A ledger written with --formulas holds formulas without results (they read as empty, which would
     carry 0 into the year): refuse it until a spreadsheet has computed and saved them. ``data``: the
-    row indices of the 台账's settlements (found by :func:`_ledger_facts`): the totals row's
+    row indices of the 台账's settlements (found by :func:`_read_ledger`): the totals row's
     SUMPRODUCTs below them do not matter."""
     if sheet not in report.formulas:
         return
@@ -188,50 +190,34 @@ def _read_state(grid, prev: PreviousLedger) -> None:
     prev.names = names  # shown beside the ID in this month's 年度累计
 
 
-def _read_ledger(grid, prev: PreviousLedger, region=None) -> None:
-    start, idx = _ledger_header(grid)
-    if start is None:
-        return
-    missing = [n for n in _LEDGER_NEEDS if n not in idx]
-    if missing:
-        raise InputError(f"「台账」缺少列：{'、'.join(missing)}")
-    for n, row in enumerate(grid[start:], start + 1):
-        first = row[0] if row else None
-        if isinstance(first, str) and first.strip().startswith("合计"):
-            break
-        sid = row[idx["结算ID"]]
-        if sid in (None, ""):
-            continue
-        sid = str(sid).strip()
-        if isinstance(sid, str) and sid.endswith(".0"):
-            sid = sid[:-2]
-        policy, basic = _fen(row[idx["政策范围内费用"]]), _fen(row[idx["基本医保支付"]])
-        crit, assist = _fen(row[idx["大病保险"]]), _fen(row[idx["医疗救助"]])
-        tilt_cell = row[idx["倾斜救助"]] if "倾斜救助" in idx else None
-        tilt = None if tilt_cell in (None, "") else _fen(tilt_cell)  # empty: not computed in the region
-        final = _fen(row[idx["个人自付"]])
-        person = _person(row[idx["证件号码"]], "台账", n)
-        on = parse_date(row[idx["结算日期"]], "结算日期")
-        identity = str(row[idx["适用身份"]] or "").strip() if "适用身份" in idx else ""
-        kind = _kind(row[idx["医疗类别"]]) if "医疗类别" in idx else ""
-        in_critical = not kind or kind in CRITICAL_KINDS
-        in_assistance = not kind or region is None or _assisted(region, on, kind)
-        if "进入医疗救助金额" in idx:  # what the settlement counted for 医疗救助 (thresholds, the tilt line)
-            counted = _fen(row[idx["进入医疗救助金额"]])
-        else:  # a ledger written before that column existed
-            referral = str(row[idx["是否转诊"]] or "").strip() != "否" if "是否转诊" in idx else True
-            counted = policy - basic - crit if _counts(region, on, identity, kind, referral) else 0
-        borne = _fen(row[idx["医疗机构承担"]]) if "医疗机构承担" in idx else 0
-        delta = year_delta(policy - basic if in_critical else 0, crit, counted, assist, tilt, final)
-        if min(policy, basic, crit, assist, final) < 0:  # a reversal row (amounts negated)
-            # of a claim in this ledger or in an earlier month's: either way that 结算ID is reversed — a second
-            # reversal is refused and the ID stays taken (used again it is a duplicate, as within one month).
-            # The original's own figures (from its ledger) are what a reversal takes off, never this row's.
-            prev.reversed.add(sid)
-            continue
-        prev.settled[sid] = (intern(person), on.year, intern(identity), pack_original(
-            Settlement(identity, crit, assist, tilt, final, "", delta, in_critical=in_critical,
-                       in_assistance=in_assistance, assist_base=counted, hospital_borne=borne)))
+def _settlement(row: list, idx: dict[str, int], n: int, region):
+    """(结算ID, person, year, Settlement) of a 台账 row, or (结算ID, None, None, None) for a reversal row
+    (amounts negated). Raises InputError for a cell that cannot be read."""
+    sid = str(row[idx["结算ID"]]).strip()
+    if sid.endswith(".0"):
+        sid = sid[:-2]
+    policy, basic = _fen(row[idx["政策范围内费用"]]), _fen(row[idx["基本医保支付"]])
+    crit, assist = _fen(row[idx["大病保险"]]), _fen(row[idx["医疗救助"]])
+    tilt_cell = row[idx["倾斜救助"]] if "倾斜救助" in idx else None
+    tilt = None if tilt_cell in (None, "") else _fen(tilt_cell)  # empty: not computed in the region
+    final = _fen(row[idx["个人自付"]])
+    person = _person(row[idx["证件号码"]], "台账", n)
+    on = parse_date(row[idx["结算日期"]], "结算日期")
+    identity = str(row[idx["适用身份"]] or "").strip() if "适用身份" in idx else ""
+    kind = _kind(row[idx["医疗类别"]]) if "医疗类别" in idx else ""
+    in_critical = not kind or kind in CRITICAL_KINDS
+    in_assistance = not kind or region is None or _assisted(region, on, kind)
+    if "进入医疗救助金额" in idx:  # what the settlement counted for 医疗救助 (thresholds, the tilt line)
+        counted = _fen(row[idx["进入医疗救助金额"]])
+    else:  # a ledger written before that column existed
+        referral = str(row[idx["是否转诊"]] or "").strip() != "否" if "是否转诊" in idx else True
+        counted = policy - basic - crit if _counts(region, on, identity, kind, referral) else 0
+    borne = _fen(row[idx["医疗机构承担"]]) if "医疗机构承担" in idx else 0
+    delta = year_delta(policy - basic if in_critical else 0, crit, counted, assist, tilt, final)
+    if min(policy, basic, crit, assist, final) < 0:  # a reversal row (amounts negated)
+        return sid, None, None, None
+    return sid, person, on.year, Settlement(identity, crit, assist, tilt, final, "", delta, in_critical=in_critical,
+                                            in_assistance=in_assistance, assist_base=counted, hospital_borne=borne)
 
 
 def _person(value, sheet: str, n: int) -> str:
@@ -281,9 +267,9 @@ def read_previous_all(paths: list[str | Path], region=None) -> PreviousLedger:
         one = read_previous(path, region)
         merged.year_state = one.year_state
         merged.names = {**getattr(merged, "names", {}), **getattr(one, "names", {})}
-        merged.settled.update(one.settled)
+        merged.settled.update(one.settled)  # a later ledger's settlement of an ID wins, the first amounts stay
         merged.reversed |= one.reversed
-        _merge_facts(merged, one)
+        merged.spans += one.spans
     return merged
 
 
@@ -382,22 +368,28 @@ def _ledger_header(grid) -> tuple[int, dict[str, int]]:
     return None, {}
 
 
-def _ledger_facts(path: Path, grid, prev: PreviousLedger, region) -> range:
-    """One pass over 台账 for the checks: the months the ledger settles (``prev.spans``), each
-    settlement's amounts (``prev.amounts``, a reversal this month must match them), and the policy
-    documents its 政策依据 cites (another region's documents: refused, see :func:`_check_citations`)."""
+def _read_ledger(path: Path, grid, prev: PreviousLedger, region) -> tuple[range, InputError | None]:
+    """One pass over 台账: the months the ledger settles (``prev.spans``), each settlement (``prev.settled``:
+    what a reversal this month takes off, and its amounts, which the reversal must match) and the
+    reversals in it (``prev.reversed``), and the policy documents its 政策依据 cites (another region's
+    documents: refused, see :func:`_check_citations`). Returns the settlement rows (0-based, 合计
+    excluded) and the first problem of a row the settlements could not take (raised by the caller after
+    the checks; the checks still see every row)."""
     start, idx = _ledger_header(grid)
     rows = () if start is None else grid[start:]
     end = start
     at = {k: idx.get(k) for k in ("结算ID", "结算日期", "医疗费总额", "政策范围内费用", "基本医保支付", "政策依据")}
     months: list[tuple[int, int]] = []
     cites: set[str] = set()
+    settled, reversed_ids = prev.settled, prev.reversed
+    missing = [n for n in _LEDGER_NEEDS if n not in idx]
+    problem = InputError(f"「台账」缺少列：{'、'.join(missing)}") if start is not None and missing else None
 
     def cell(row, key):
         j = at[key]
         return row[j] if j is not None and j < len(row) else None
 
-    for row in rows:
+    for n, row in enumerate(rows, (start or 0) + 1):
         first = row[0] if row else None
         if isinstance(first, str) and first.strip().startswith("合计"):
             break
@@ -420,15 +412,32 @@ def _ledger_facts(path: Path, grid, prev: PreviousLedger, region) -> range:
             total, policy, basic = (None if cell(row, k) in (None, "") else _fen(cell(row, k))
                                     for k in ("医疗费总额", "政策范围内费用", "基本医保支付"))
         except InputError:
-            continue
-        if policy is not None and basic is not None and policy >= 0 and sid not in prev.amounts:
-            prev.amounts[sid] = pack_amounts(total, policy, basic)
+            amounts = None
+        else:
+            amounts = (total, policy, basic) if policy is not None and basic is not None and policy >= 0 else None
+        original = None
+        if problem is None:
+            try:
+                _sid, person, year, result = _settlement(row, idx, n, region)
+            except InputError as err:
+                problem = err
+            else:
+                if result is None:
+                    # a reversal of a claim in this ledger or in an earlier month's: either way that 结算ID is
+                    # reversed — a second reversal is refused and the ID stays taken (used again it is a
+                    # duplicate, as within one month). The original's own figures (from its ledger) are what
+                    # a reversal takes off, never this row's.
+                    reversed_ids.add(sid)
+                else:
+                    original = (person, year, result)
+        if original is not None or amounts is not None:
+            settled.put(sid, original, amounts)
     if months:
         prev.spans.append((path.name, min(months), max(months)))
     else:  # no settlement rows: the 所属期 the ledger was made for
         prev.spans.append((path.name, *_period_cell(grid)))
     _check_citations(path, cites, region)
-    return range(0) if start is None else range(start, end)  # the settlement rows (0-based), 合计 excluded
+    return (range(0) if start is None else range(start, end)), problem
 
 
 def _period_cell(grid) -> tuple:
@@ -460,12 +469,6 @@ def _check_citations(path: Path, cites: set[str], region) -> None:
             if d.id not in ours and any(d.id in text for text in cites):
                 raise FileError(f"上月台账 {path.name} 的「政策依据」引用 {d.id}（{other.full_name}的文件），"
                                 f"是{other.full_name}的台账，不能作为{region.full_name}的年度累计")
-
-
-def _merge_facts(merged: PreviousLedger, one: PreviousLedger) -> None:
-    merged.spans += one.spans
-    for sid, amounts in one.amounts.items():
-        merged.amounts.setdefault(sid, amounts)
 
 
 def _month_text(m) -> str:

@@ -112,16 +112,65 @@ def test_a_store_that_cannot_be_written_is_a_chinese_error_not_a_traceback(tmp_p
         store.add(row)
 
 
-@settings(max_examples=200, deadline=None)
-@given(figures=st.lists(fen, min_size=13, max_size=13), tilt_none=st.booleans(), flags=st.tuples(st.booleans(), st.booleans()),
-       total=st.none() | fen, policy=fen, basic=fen)
-def test_last_months_settlement_is_kept_packed_and_comes_back_whole(figures, tilt_none, flags, total, policy, basic):
-    """--previous keeps each earlier settlement packed (a million of them for a city): what a reversal
-    takes off comes back exactly."""
+# figures in fen around where Earlier switches from 4-byte to 8-byte integers, and far beyond
+money = st.one_of(st.integers(-(2**31) - 2, 2**31 + 1), st.sampled_from([-(2**31), 2**31 - 1, 2**31, 0]), fen)
+
+
+@st.composite
+def earlier_settlements(draw):
     from processor.chain import Settlement, YearState
-    from processor.ledgers.compute import pack_amounts, pack_original, unpack_amounts, unpack_original
-    crit, assist, tilt, final, counted, borne, *delta = figures
-    s = Settlement("低保对象", crit, assist, None if tilt_none else tilt, final, "", YearState(*delta),
-                   in_critical=flags[0], in_assistance=flags[1], assist_base=counted, hospital_borne=borne)
-    assert unpack_original("低保对象", pack_original(s)) == s
-    assert unpack_amounts(pack_amounts(total, policy, basic)) == (total, policy, basic)
+    crit, assist, tilt, final, counted, borne, *delta = draw(st.lists(money, min_size=13, max_size=13))
+    return (draw(st.sampled_from(["999A", "999B", "999C"])), draw(st.integers(2000, 2099)),
+            Settlement(draw(st.sampled_from(["低保对象", "特困人员", ""])), crit, assist,
+                       draw(st.sampled_from([None, tilt])), final, "", YearState(*delta),
+                       in_critical=draw(st.booleans()), in_assistance=draw(st.booleans()), assist_base=counted,
+                       hospital_borne=borne))
+
+
+ledger_rows_of_ids = st.lists(st.tuples(st.sampled_from(["JS1", "JS2", "JS3", "JS4"]), st.none() | earlier_settlements(),
+                                        st.none() | st.tuples(st.none() | money, money, money)), max_size=12)
+
+
+def _as_dicts(rows, settled=None, amounts=None):
+    """What --previous kept before Earlier: a dict of settlements (the last row of an ID wins) and a dict of
+    amounts (the first wins)."""
+    settled, amounts = ({} if settled is None else settled), ({} if amounts is None else amounts)
+    for sid, original, figures in rows:
+        if original is not None:
+            settled[sid] = original
+        if figures is not None:
+            amounts.setdefault(sid, figures)
+    return settled, amounts
+
+
+def _same(earlier, settled, amounts):
+    assert len(earlier) == len(settled)
+    assert sorted(earlier.owners()) == sorted((sid, v[0]) for sid, v in settled.items())
+    for sid in ("JS1", "JS2", "JS3", "JS4", "JS5"):
+        assert (sid in earlier) == (sid in settled)
+        assert earlier.original(sid) == settled.get(sid)
+        assert earlier.amounts(sid) == amounts.get(sid)
+
+
+@settings(max_examples=300, deadline=None)
+@given(rows=ledger_rows_of_ids, later=ledger_rows_of_ids)
+def test_last_months_settlements_kept_packed_equal_the_dicts_they_replace(rows, later):
+    """--previous keeps a million earlier settlements packed, one bytes per 结算ID (issue 12): what a
+    reversal takes off and the amounts it must match come back exactly as the two dicts kept them —
+    the last settlement of an ID, its first amounts, figures beyond 4 bytes — also over two ledgers
+    (read_previous_all: a later ledger's settlement wins, the first amounts stay)."""
+    from processor.ledgers.compute import Earlier
+    earlier = Earlier()
+    for sid, original, figures in rows:
+        earlier.put(sid, original, figures)
+    settled, amounts = _as_dicts(rows)
+    _same(earlier, settled, amounts)
+    second = Earlier()
+    for sid, original, figures in later:
+        second.put(sid, original, figures)
+    earlier.update(second)
+    later_settled, later_amounts = _as_dicts(later)
+    settled.update(later_settled)
+    for sid, figures in later_amounts.items():
+        amounts.setdefault(sid, figures)
+    _same(earlier, settled, amounts)
