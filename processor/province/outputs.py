@@ -150,7 +150,7 @@ def write_area(out_dir: str, work: str, area: str, parts: list[int], stem: str, 
                     views[on] = Ctx(region.view(on), settings)
                 yield row_values(line, next(seq), ctx)
 
-        stub = SimpleNamespace(lines=[], rejected=[], skipped=[], views=views, states={})
+        stub = SimpleNamespace(lines=[], rejected=[], skipped=[], views=views, states={}, rows_read=0)
         if k == 1:
             stub.rejected = _rejects_of(work, parts, area, _capacity("异常"), several_files)
         else:
