@@ -6,6 +6,7 @@
 
 DIR/_work/manifest.json keeps the run's fingerprint (processor/province/manifest.py) and the split; a run
 restarted with the same fingerprint skips the split and every partition already complete.
+DIR/_work/lock keeps a second run off the same folder for the whole run (processor/province/lock.py).
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from ..errors import FileError, InputError, YibaoError
 from ..io.mask import mask_text
 from ..money import format_yuan
 from ..settings import load_settings
+from . import lock
 from . import manifest as mf
 from . import outputs
 from .cluster import open_runner
@@ -64,8 +66,14 @@ def _prepare_out(out: Path) -> Path:
 
 
 def _clear(work: Path) -> None:
-    shutil.rmtree(work)
-    work.mkdir()
+    """Everything in the work folder but the lock (this run's)."""
+    for p in work.iterdir():
+        if p.name == lock.LOCK:
+            continue
+        if p.is_dir() and not p.is_symlink():
+            shutil.rmtree(p)
+        else:
+            p.unlink()
 
 
 def province(args) -> int:
@@ -95,6 +103,11 @@ def _province(args) -> int:
     names = _names(files)
     out = Path(args.out)
     work = _prepare_out(out)
+    with lock.hold(work, out, say):  # released on every way out: the end, an error, Ctrl-C
+        return _locked(args, started, say, workers, region, settings_path, settings, files, names, out, work)
+
+
+def _locked(args, started, say, workers, region, settings_path, settings, files, names, out, work) -> int:
     fp = mf.fingerprint(files, region.name, settings_path, args.partitions)
     man = mf.load(work)
     written = (man or {}).get("ledgers", [])  # an earlier run's ledgers: replaced, even when all is redone
@@ -121,7 +134,7 @@ def _province(args) -> int:
         if man.get("split"):
             say(f"读入与分区已在上次运行完成（{man['split']['totals']['read']:,} 行），跳过")
         else:
-            if any(p.name != mf.MANIFEST for p in work.iterdir()):  # a split cut short: its blocks are not whole
+            if any(p.name not in (mf.MANIFEST, lock.LOCK) for p in work.iterdir()):  # a split cut short: its blocks are not whole
                 _clear(work)
                 mf.save(work, man)
             say(f"读入 {len(files)} 个文件，按人分成 {args.partitions} 个区 …")
