@@ -4,11 +4,15 @@ against ONE plain settle_claims run of a subset of the persons.
 
     python bench/bench_province.py --rows 1000000                # 1M claims, 2 workers, 64 partitions
     python bench/bench_province.py --rows 20000000 --partitions 256
+    python bench/bench_province.py --rows 1000000 --files 12       # the same rows as 12 files (a folder)
 
 The input is generated vectorised (numpy + pyarrow) and cached in bench/.cache/province_<rows>.parquet:
 persons re-used across the year (about 20 claims each, amounts up to ~200,000 元, so 大病 and 医疗救助
 caps are reached), valid GB 11643 ID numbers, 0.5 % duplicates and 0.5 % reversals. Settings:
-settings.example.toml. Reported: wall time per stage (from the timestamps of the progress lines), claims/s
+settings.example.toml. --files N cuts the same rows into N files of consecutive rows (part-01.parquet …,
+a folder given as the input): the settlement order (date, file, row) is then the one file's (date, row), so
+the results are the same as with one file. Reported: the CPU seconds of the run (this process's children:
+the main process and its worker processes), wall time per stage (from the timestamps of the progress lines), claims/s
 overall and per core of the settle stage (rows / Σ task seconds), the peak RSS of the workers (each task
 records its process's ru_maxrss) and of the main process, and the subset check.
 """
@@ -98,6 +102,35 @@ def make_input(rows: int, seed: int = 2022) -> Path:
     return path
 
 
+def split_input(path: Path, files: int) -> Path:
+    """The rows of ``path`` as ``files`` files of consecutive rows, in a folder (cached beside it)."""
+    if files <= 1:
+        return path
+    folder = CACHE / f"{path.stem}_x{files}"
+    if folder.is_dir() and len(list(folder.glob("part-*.parquet"))) == files:
+        return folder
+    folder.mkdir(exist_ok=True)
+    pf = pq.ParquetFile(str(path))
+    n = pf.metadata.num_rows
+    edges = [n * k // files for k in range(files + 1)]
+    batches = pf.iter_batches(batch_size=64_000)
+    pending, at = None, 0
+    for k in range(files):
+        with pq.ParquetWriter(str(folder / f"part-{k + 1:02d}.parquet"), pf.schema_arrow, compression="zstd") as w:
+            while at < edges[k + 1]:
+                if pending is None:
+                    pending = next(batches)
+                take = min(pending.num_rows, edges[k + 1] - at)
+                w.write_batch(pending.slice(0, take))
+                pending = pending.slice(take) if take < pending.num_rows else None
+                at += take
+    return folder
+
+
+def input_files(path: Path) -> list[Path]:
+    return sorted(path.glob("part-*.parquet")) if path.is_dir() else [path]
+
+
 def run_province(path: Path, out: Path, partitions: int, workers: int) -> tuple[float, list[tuple[float, str]], str]:
     cmd = [sys.executable, "-m", "processor.cli", "province", str(path), "--region", "赣州", "--settings", str(SETTINGS),
            "--out", str(out), "--partitions", str(partitions), "--workers", str(workers), "--restart"]
@@ -118,7 +151,8 @@ def run_province(path: Path, out: Path, partitions: int, workers: int) -> tuple[
 def stage_times(lines, end: float) -> dict:
     def at(prefix):
         return next((t for t, text in lines if text.startswith(prefix)), None)
-    t_read, t_parts, t_tables, t_ledgers = at("读入 1 个文件"), at("计算："), at("写出结算明细"), at("写出 ")
+    t_read = next((t for t, text in lines if text.startswith("读入 ") and "个文件，按人分成" in text), None)
+    t_parts, t_tables, t_ledgers = at("计算："), at("写出结算明细"), at("写出 ")
     return {"split": (t_parts or 0) - (t_read or 0), "settle": (t_tables or 0) - (t_parts or 0),
             "parquet": (t_ledgers or 0) - (t_tables or 0), "ledgers": end - (t_ledgers or 0)}
 
@@ -135,14 +169,17 @@ def subset_check(path: Path, out: Path, share: int = 100) -> tuple[int, int, boo
     from processor.ledgers.normalise import normalise
     from processor.settings import load_settings
 
-    ids = pq.read_table(str(path), columns=["证件号码"]).column(0).unique().to_pylist()
+    paths = input_files(path)
+    ids = pa.concat_arrays([pq.read_table(str(p), columns=["证件号码"]).column(0).combine_chunks()
+                            for p in paths]).unique().to_pylist()
     chosen = sorted(i for i in ids if zlib.crc32(i.encode()) % share == 0)
     sub = CACHE / f"subset_{path.stem}.parquet"
-    pf = pq.ParquetFile(str(path))
-    with pq.ParquetWriter(str(sub), pf.schema_arrow) as w:
-        for g in range(pf.num_row_groups):
-            t = pf.read_row_group(g)
-            w.write_table(t.filter(pc.is_in(t.column("证件号码"), pa.array(chosen))))
+    with pq.ParquetWriter(str(sub), pq.ParquetFile(str(paths[0])).schema_arrow) as w:
+        for p in paths:  # in file order: (date, row in this file) is (date, file, row) of the run
+            pf = pq.ParquetFile(str(p))
+            for g in range(pf.num_row_groups):
+                t = pf.read_row_group(g)
+                w.write_table(t.filter(pc.is_in(t.column("证件号码"), pa.array(chosen))))
     book = default_book()
     region, settings = book.region("赣州"), load_settings(SETTINGS, set(book.regions))
     accepted = []
@@ -172,12 +209,18 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=20_000_000)
     ap.add_argument("--partitions", type=int, default=64)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--files", type=int, default=1, help="the rows as N input files of consecutive rows (a folder)")
     args = ap.parse_args()
     t0 = time.monotonic()
-    path = make_input(args.rows)
-    print(f"输入 {path}（{path.stat().st_size / 2**20:,.0f} MB，生成/读取缓存 {time.monotonic() - t0:.1f} 秒）")
+    path = split_input(make_input(args.rows), args.files)
+    size = sum(p.stat().st_size for p in input_files(path))
+    print(f"输入 {path}（{len(input_files(path))} 个文件，{size / 2**20:,.0f} MB，生成/读取缓存 {time.monotonic() - t0:.1f} 秒）")
     out = CACHE / f"province_out_{args.rows}"
+    import resource
+    cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     wall, lines, stdout = run_province(path, out, args.partitions, args.workers)
+    cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
     print(stdout)
     parts = [json.loads(p.read_text()) for p in sorted((out / "_work").glob("part-*.json"))]
     task_s = sum(p["seconds"] for p in parts)
@@ -186,6 +229,11 @@ def main() -> None:
     st = stage_times(lines, wall)
     print(f"行数 {args.rows:,}，分区 {len(parts)}，工作进程 {args.workers}；总用时 {wall:,.1f} 秒（{args.rows / wall:,.0f} 条/秒）")
     print("各阶段用时（秒）：" + "，".join(f"{k} {v:,.1f}" for k, v in st.items()))
+    print(f"CPU 合计（主进程与工作进程）{cpu:,.1f} 秒 / 墙钟 {wall:,.1f} 秒")
+    splits = [json.loads(p.read_text()) for p in sorted((out / "_work").glob("split-*.json"))]
+    if splits:  # the split on the workers: one task per input file
+        print(f"读入与分区：{len(splits)} 个任务，CPU 合计 {sum(s.get('cpu', 0) for s in splits):,.1f} 秒，"
+              f"任务用时合计 {sum(s['seconds'] for s in splits):,.1f} 秒")
     print(f"结算阶段：{rows:,} 条 / 任务用时合计 {task_s:,.1f} 秒 = 每核 {rows / task_s:,.0f} 条/秒；"
           f"墙钟 {st['settle']:,.1f} 秒（{rows / max(st['settle'], 1e-9):,.0f} 条/秒）")
     print(f"工作进程峰值内存（任务记录的 ru_maxrss 最大值）{rss:,.0f} MB")

@@ -1,10 +1,11 @@
-"""Where stage 2's tasks run: in this process (--workers 1), on a local Dask cluster
+"""Where the tasks of stages 1 and 2 run: in this process (--workers 1), on a local Dask cluster
 (distributed.LocalCluster, one single-threaded worker process per core asked for), or on a province's
 cluster by scheduler address (--scheduler tcp://host:8786). The same task function everywhere.
 
 A real cluster's workers must see the run's folder under the same path (a shared file system: the
 partitions' files are read and written there) and run the same yibao version; both are checked on
-connecting, before any task is sent.
+connecting, before any task is sent. The split tasks (stage 1) read the input files: they go to the
+workers when every worker sees those files under the same paths too, else they run in this process.
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ class InProcess:
     """The tasks one after another in this process (no Dask)."""
     workers = 1
     where = "本进程"
+    local = True
 
     def run(self, fn: Callable, tasks: list[tuple]) -> Iterator[tuple[tuple, object, BaseException | None]]:
         for args in tasks:
@@ -45,9 +47,13 @@ class InProcess:
 
 
 class OnDask:
-    def __init__(self, client, where: str):
-        self.client, self.where = client, where
+    def __init__(self, client, where: str, local: bool = False):
+        self.client, self.where, self.local = client, where, local
         self.workers = len(client.scheduler_info().get("workers", {}))
+
+    def blind(self, paths: list[str]) -> list[str]:
+        """The workers that do not see every one of ``paths`` (the input files, for the split tasks)."""
+        return sorted(w for w, ok in self.client.run(_sees_all, paths).items() if not ok)
 
     def run(self, fn: Callable, tasks: list[tuple]):
         from distributed import as_completed
@@ -77,6 +83,10 @@ def _maxrss() -> int:
 
 def _sees(path: str) -> bool:
     return os.path.isdir(path)
+
+
+def _sees_all(paths: list[str]) -> bool:
+    return all(os.path.isfile(p) for p in paths)
 
 
 @contextlib.contextmanager
@@ -110,7 +120,7 @@ def open_runner(workers: int, scheduler: str | None, work: Path):
     try:
         if scheduler is not None:
             _check_remote(client, scheduler, work)
-        runner = OnDask(client, where)
+        runner = OnDask(client, where, local=scheduler is None)
         yield runner
     finally:
         with contextlib.suppress(Exception):

@@ -1,12 +1,13 @@
 """`yibao province INPUT… --region R --settings S --out DIR`: the stages in order.
 
-    1 split     inputs → normalised claims in partition files (one process: the inputs are read once)
+    1 split     inputs → normalised claims in bucket blocks, one task per input file (on the workers), then
+                the buckets sharing a 结算ID united into partitions
     2 settle    one task per partition (settle_claims), in this process or on Dask; a progress line each
     3 outputs   结算明细.parquet, 异常.parquet, the ledgers per 统筹区 (one task per 统筹区)
 
 DIR/_work/manifest.json keeps the run's fingerprint (processor/province/manifest.py) and the split; a run
-restarted with the same fingerprint skips the split and every partition already complete.
-DIR/_work/lock keeps a second run off the same folder for the whole run (processor/province/lock.py).
+restarted with the same fingerprint skips every input file already split and every partition already
+complete. DIR/_work/lock keeps a second run off the same folder for the whole run (processor/province/lock.py).
 """
 from __future__ import annotations
 
@@ -26,10 +27,10 @@ from ..settings import load_settings
 from . import lock
 from . import manifest as mf
 from . import outputs
-from .cluster import open_runner
+from .cluster import InProcess, open_runner
 from .inputs import check_parquet_headers, expand
 from .partition import FUNDS, done_path, settle_partition
-from .split import split
+from .split import finish, finished, links_of_shard, split_file, task_files
 
 WORK = "_work"
 MAX_PARTITIONS = 100_000
@@ -65,10 +66,10 @@ def _prepare_out(out: Path) -> Path:
     return work
 
 
-def _clear(work: Path) -> None:
-    """Everything in the work folder but the lock (this run's)."""
+def _clear(work: Path, keep: set[str] = frozenset()) -> None:
+    """Everything in the work folder but the lock (this run's) and ``keep`` (file names)."""
     for p in work.iterdir():
-        if p.name == lock.LOCK:
+        if p.name == lock.LOCK or p.name in keep:
             continue
         if p.is_dir() and not p.is_symlink():
             shutil.rmtree(p)
@@ -134,11 +135,7 @@ def _locked(args, started, say, workers, region, settings_path, settings, files,
         if man.get("split"):
             say(f"读入与分区已在上次运行完成（{man['split']['totals']['read']:,} 行），跳过")
         else:
-            if any(p.name not in (mf.MANIFEST, lock.LOCK) for p in work.iterdir()):  # a split cut short: its blocks are not whole
-                _clear(work)
-                mf.save(work, man)
-            say(f"读入 {len(files)} 个文件，按人分成 {args.partitions} 个区 …")
-            man["split"] = split(files, names, work, args.partitions, region.name, say)
+            man["split"] = _split(runner, files, names, work, args.partitions, region.name, say)
             mf.save(work, man)
         groups = man["split"]["partitions"]
         merged = sum(len(g) - 1 for g in groups)
@@ -161,6 +158,61 @@ def _locked(args, started, say, workers, region, settings_path, settings, files,
     mf.save(work, man)
     _summary(man, index, out, claims_path, rejects_path, ledgers, settings, rss, time.monotonic() - started)
     return 0
+
+
+def _split(runner, files, names, work: Path, buckets: int, region: str, say) -> dict:
+    """Stage 1 on the runner: one task per input file not split yet, then :func:`split.finish`."""
+    records = {fi: finished(work, fi, f, n, buckets) for fi, (f, n) in enumerate(zip(files, names))}
+    records = {fi: r for fi, r in records.items() if r is not None}
+    # a split cut short: keep the files' tasks that completed, nothing else (no partition comes before it)
+    _clear(work, {mf.MANIFEST} | {p.name for fi in records for p in task_files(work, fi)})
+    todo = [fi for fi in range(len(files)) if fi not in records]
+    runner = _split_runner(runner, [files[fi] for fi in todo], say)
+    say(f"读入 {len(files)} 个文件，按人分成 {buckets} 个区 …"
+        + (f"（上次运行已读完 {len(records)} 个，跳过，读入其余 {len(todo)} 个）" if records else "")
+        + (f"（{runner.where}）" if todo and runner.workers > 1 else ""))
+    tasks = [(str(work), fi, files[fi], names[fi], buckets, region) for fi in todo]
+    failed = []
+    for args, r, exc in runner.run(split_file, tasks):
+        fi = args[1]
+        if exc is not None:
+            failed.append((fi, exc))
+            continue
+        records[fi] = finished(work, fi, files[fi], names[fi], buckets)
+        say(f"读入 {r['name']}：{r['read']:,} 行（异常 {r['rejected']:,}，空行/合计行 {r['skipped']:,}），"
+            f"用时 {r['seconds']:.1f} 秒" + (f"（{len(records)}/{len(files)} 个文件）" if len(files) > 1 else ""))
+    if failed:
+        failed.sort(key=lambda t: t[0])
+        fi, exc = failed[0]
+        if len(failed) == 1 and isinstance(exc, YibaoError):
+            raise exc
+        for f_i, e in failed:
+            say(f"读入 {names[f_i]} 失败：{_message(e)}")
+        raise PartitionFailed(
+            f"{len(failed)} 个输入文件读入失败（第一个：{names[fi]}，{_message(exc)}）；已读完的 {len(records)} 个文件"
+            "已保存，重新运行同一命令将只读入未完成的文件")
+    return finish(work, [records[fi] for fi in range(len(files))], lambda t: _links(runner, t))
+
+
+def _links(runner, tasks):
+    for args, pairs, exc in runner.run(links_of_shard, tasks):
+        if exc is not None:
+            raise exc if isinstance(exc, YibaoError) else PartitionFailed(
+                f"合并共用结算ID的桶时出错：{_message(exc)}；各文件的读入结果已保存，重新运行同一命令将从这一步继续")
+        yield pairs
+
+
+def _split_runner(runner, files, say):
+    """The runner for the split tasks: the workers, if they see the input files under the same paths;
+    this process otherwise (said so)."""
+    if runner.workers <= 1 or not files or getattr(runner, "local", True):
+        return runner
+    blind = runner.blind([str(f.path) for f in files])
+    if not blind:
+        return runner
+    say(f"{len(blind)} 个工作进程（如 {blind[0]}）看不到输入文件（须以同一路径访问，如共享盘上的文件夹）："
+        "读入与分区在本进程进行")
+    return InProcess()
 
 
 def _settle(runner, todo, work: Path, job: dict, total: int, done: int, say) -> None:
@@ -253,7 +305,7 @@ def _summary(man, index, out, claims_path, rejects_path, ledgers, settings, rss:
         import resource
         peak = max(rss.values()) / 1024
         main_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"峰值内存：工作进程 {peak:,.0f} MB（{len(rss)} 个进程中最大的）；主进程（读入与分区、写出）{main_peak:,.0f} MB")
+        print(f"峰值内存：工作进程 {peak:,.0f} MB（{len(rss)} 个进程中最大的）；主进程（调度、合并结算ID的桶关系、写出结算明细）{main_peak:,.0f} MB")
     if settings.example:
         print("注意：设置文件为示例数字（example = true），金额不可用于正式报送。")
     print(f"用时 {seconds:.1f} 秒")

@@ -80,9 +80,10 @@ def test_a_changed_run_is_named_and_redone(tmp_path):
     assert "上次运行已完成" not in err
 
 
-def test_a_split_cut_short_is_redone_from_the_start(tmp_path):
-    """Killed while reading the inputs: the manifest has no split yet, the bucket files hold part of it.
-    The rerun starts the split again on an empty work folder (never appends to those blocks)."""
+def test_a_split_cut_short_keeps_the_files_already_read(tmp_path):
+    """Killed while reading the inputs: the manifest has no split yet; the first file's task had finished
+    (its split-00000.json is there), the second's had not. The rerun reads the second file only, on a work
+    folder cleared of everything else (never appends to a task's blocks), and gives the same result."""
     import json
     args = _inputs(tmp_path)
     out = tmp_path / "out"
@@ -93,7 +94,10 @@ def test_a_split_cut_short_is_redone_from_the_start(tmp_path):
     (out / "_work" / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
     for p in (out / "_work").glob("part-*.json"):
         p.unlink()
+    (out / "_work" / "split-00001.json").unlink()
     code, _, err = run(*args, "--out", str(out))
     assert code == 0, err
-    assert "读入 2 个文件" in err and "上次运行已完成" not in err
+    assert "读入 2 个文件，按人分成 8 个区 …（上次运行已读完 1 个，跳过，读入其余 1 个）" in err
+    assert "读入 a.parquet" not in err and "读入 b.parquet：93 行" in err
+    assert "上次运行已完成" not in err
     assert claims(out) == first
