@@ -55,6 +55,21 @@ def test_the_store_gives_every_claim_once_in_settlement_order(rows):
     assert store.reversed_ids <= {r.claim.settlement_id for r, _s in rows}
 
 
+@settings(max_examples=100, deadline=None)
+@given(rows=st.lists(st.tuples(claim_rows(), st.integers(0, 3)), max_size=40))
+def test_claims_read_in_file_and_row_order_come_back_as_sorted(rows):
+    """Claims added in (input file, source row) order, as fill reads them, are counted out by date
+    (ClaimStore._order, no list of a million ints): the same order as the sort by the whole key."""
+    rows = sorted(rows, key=lambda t: (t[1], t[0].source_row))
+    with ClaimStore() as store:
+        for row, source in rows:
+            store.add(row, source)
+        keys = store._keys
+        assert list(store._order()) == sorted(range(len(keys)), key=keys.__getitem__)
+        assert list(store.in_order()) == [replace(r, source=s) for r, s in sorted(
+            rows, key=lambda t: (t[0].claim.settled_on, t[1], t[0].source_row))]
+
+
 def streamed(rows, finish=None):
     outcome = compute_stream(table(rows), REGION, SETTINGS, finish=finish)
     outcome.lines = list(outcome.lines)  # what the writer does: one pass, before the other sheets
