@@ -60,8 +60,10 @@ half of it). lxml is a dependency in pyproject.toml (wheels for every platform t
 """
 from __future__ import annotations
 
+import codecs
 import math
 import posixpath
+import re
 import zipfile
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -570,7 +572,9 @@ def iter_sheet(path: str | Path, sheet: str) -> Iterator[tuple[int, list]]:
         kinds = _style_kinds(book)
         stream = _open_part(book, member)
         try:
-            yield from _rows(stream, _State(strings, kinds, book.is_1904))
+            st = _State(strings, kinds, book.is_1904)
+            STATS.update(fast=0, lxml=0, degraded=0)
+            yield from (_fast_rows(stream, st) if FAST else _rows(stream, st))
         except etree.XMLSyntaxError:
             raise FileError(CORRUPT) from None
         finally:
@@ -635,7 +639,9 @@ def _rows(stream, st: _State) -> Iterator[tuple[int, list]]:
     context = etree.iterparse(stream, events=("end",), tag="{*}row", resolve_entities=False,
                               no_network=True, load_dtd=False, huge_tree=False)
     place = st.place
+    stats = STATS
     for _event, row in context:
+        stats["lxml"] += 1
         yield from place(*_lxml_row(row, st))
     yield from st.finish()
 
@@ -758,6 +764,415 @@ def _lxml_row(row, st: _State) -> tuple[int, list]:
     st.row_index += 1
     return number_, vals
 
+
+
+# --- the fast path: rows cut from the text and read with regular expressions ------------------
+#
+# The part is decoded in chunks of _CHUNK bytes. Its beginning, up to ``<sheetData>``, must be
+# UTF-8 and well-formed with ``<sheetData>`` a child of a ``<worksheet>`` in a SpreadsheetML default
+# namespace (checked once by lxml), else _rows reads the whole part. A ``<row>`` whose start tag
+# and every character of whose content match the strict patterns below is read here. Any other row
+# is cut at its real end (past comments, CDATA, PIs) and parsed by lxml in a document of its own
+# (the part's root start tag, ``<sheetData>``, the row), then read by _lxml_row like every row of
+# the lxml path. Whatever cannot be placed with certainty (text or a comment between rows, a nested
+# row, a row lxml refuses, too many rows for lxml) and everything from ``</sheetData>`` on is read
+# by _rows (iterparse) in a document made of the part's beginning and the rest of the part: the
+# rows already read are complete elements, so lxml sees what it would have seen, and raises where
+# it would have. Row order, pending cells and gaps are _State.place's, for both paths.
+
+FAST = True  # tests switch this off to run the same assertions through the lxml path alone
+STATS = {"fast": 0, "lxml": 0, "degraded": 0}  # rows read by each path in the last sheet (tests)
+_CHUNK = 1 << 20
+_HEAD_MAX = 1 << 24  # no <sheetData> within the first 16 M characters: the lxml path
+_FAST_NS = ("http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+            "http://purl.oclc.org/ooxml/spreadsheetml/main")
+_S = "[ \t\r\n]"
+_PROLOG = re.compile(
+    "\ufeff?(?:<\\?xml(?P<decl>(?:%s+[a-z]+%s*=%s*(?:\"[^\"<>]*\"|'[^'<>]*'))*)%s*\\?>)?%s*"
+    "(?P<root><worksheet(?:%s+[^\\s=<>/\"']+%s*=%s*(?:\"[^\"<]*\"|'[^'<]*'))*%s*>)"
+    % ((_S,) * 9))
+_DECL_ATTR = re.compile("([a-z]+)%s*=%s*[\"']([^\"']*)[\"']" % (_S, _S))
+# the start tag of a row this path may read: r first, the rest checked once by lxml (_row_rest_ok)
+_ROW = re.compile('<row r="([1-9][0-9]{0,6})"((?:%s+[^\\s=<>/"\']+="[^"<>&]*")*%s*)(/?)>' % (_S, _S))
+# any row start tag, its end found the way XML finds it (quoted values hold no "<")
+_ANY_ROW = re.compile("<row(?:%s+[^\\s=<>/\"']+%s*=%s*(?:\"[^\"<]*\"|'[^'<]*'))*%s*(/?)>" % ((_S,) * 4))
+# inside a row handed to the parser: the end tag, and what could hide one or nest a row
+_MARK = re.compile("</row>|<!--|<!\\[CDATA\\[|<\\?|<!|</?(?:[^\\s<>/:]+:)?row[\\s/>]")
+_SKIP = {"<!--": "-->", "<![CDATA[": "]]>", "<?": "?>"}
+# character data: no markup, no character XML forbids ("&" and "\r" are decoded after the match)
+_TEXT = "[^<\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]*"
+# one cell, with its r in the row; groups: letters, digits, attributes, <v>, its text, <is>,
+# preserve, <t> text. Anything else, one character at a time, with empty groups (digits "").
+_CELL = re.compile(
+    '%s*(?:<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"((?: [st]="[0-9A-Za-z]+"){0,2})'
+    '(?:/>|>(?:(<v(?:/>|>(%s)</v>))|(<is(?:/>|>(?:<t(?: xml:space="(preserve)")?(?:/>|>(%s)</t>))?</is>)))?</c>)'
+    '|[^ \t\r\n])' % (_S, _TEXT, _TEXT))
+_CELL_ATTRS = re.compile(' ([st])="([^"]*)"')
+_TYPES = frozenset(("s", "n", "b", "str", "d", "inlineStr"))  # t="e" (and any other) goes to lxml
+_REF = re.compile("&(?:(amp|lt|gt|quot|apos)|#([0-9]{1,10})|#x([0-9a-fA-F]{1,8}));")
+_NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+
+
+class _Fallback(Exception):
+    """This row is for lxml."""
+
+
+def _ref(m) -> str:
+    name, dec, hexa = m.groups()
+    if name:
+        return _NAMED[name]
+    code = int(dec) if dec else int(hexa, 16)
+    if code in (9, 10, 13) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD or 0x10000 <= code <= 0x10FFFF:
+        return chr(code)
+    raise _Fallback  # libxml2 refuses it (lxml says where)
+
+
+def _xml_text(text: str) -> str:
+    """Character data as an XML parser reports it: line ends normalised, references decoded."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "&" in text:
+        if text.count("&") != len(_REF.findall(text)):
+            raise _Fallback
+        text = _REF.sub(_ref, text)
+    return text
+
+
+def _cell_attrs(attrs: str, cache: dict) -> tuple:
+    """(s, t) of a cell's attributes after r; raises _Fallback for what lxml should judge."""
+    found = _CELL_ATTRS.findall(attrs)
+    names = [k for k, _v in found]
+    if len(set(names)) != len(names):
+        raise _Fallback  # an attribute twice: lxml refuses the part
+    d = dict(found)
+    s, t = d.get("s"), d.get("t")
+    if s is not None and not s.isdigit() or t is not None and t not in _TYPES:
+        raise _Fallback
+    if len(cache) > 4096:
+        cache.clear()
+    cache[attrs] = (s, t)
+    return s, t
+
+
+class _Chunks:
+    """The part as text, decoded chunk by chunk (bytes that are not UTF-8 become lone surrogates,
+    which no fast pattern accepts, and are written back unchanged for lxml)."""
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+        self.decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")
+        self.eof = False
+
+    def read(self) -> str:
+        if self.eof:
+            return ""
+        data = self.stream.read(_CHUNK)
+        if not data:
+            self.eof = True
+            return self.decoder.decode(b"", True)
+        return self.decoder.decode(data)
+
+    def replay(self, *texts: str) -> _Prefixed:
+        """A stream of ``texts`` followed by the part from where this has read to (the bytes of an
+        unfinished character included)."""
+        return _Prefixed(b"".join(_raw(t) for t in texts) + self.decoder.getstate()[0], self.stream)
+
+
+def _raw(text: str) -> bytes:
+    return text.encode("utf-8", "surrogateescape")
+
+
+def _fast_rows(stream, st: _State) -> Iterator[tuple[int, list]]:
+    """The sheet read by the fast path where it can be (see above), else by :func:`_rows`."""
+    chunks = _Chunks(stream)
+    buf = ""
+    while True:
+        at = buf.find("<sheetData>")
+        if at >= 0 or chunks.eof or len(buf) > _HEAD_MAX:
+            break
+        buf += chunks.read()
+    root = _fast_root(buf, at)
+    if root is None:  # not a part this path reads: lxml reads it all, from the first byte
+        STATS["degraded"] = 1
+        yield from _rows(chunks.replay(buf), st)
+        return
+    yield from _fast_body(chunks, buf, at + len("<sheetData>"), root, st)
+
+
+def _fast_root(head: str, at: int) -> tuple[str, str] | None:
+    """(the root start tag, its default namespace) when the part's beginning is one this path
+    reads: UTF-8, well-formed up to ``<sheetData>``, which is a child of ``<worksheet>`` in a
+    SpreadsheetML default namespace with no attribute of its own (so a row's namespaces are the
+    root's)."""
+    if at < 0:
+        return None
+    m = _PROLOG.match(head)
+    if m is None or m.end() > at:
+        return None
+    if m.group("decl"):
+        decl = dict(_DECL_ATTR.findall(m.group("decl")))
+        if decl.get("version", "1.0") != "1.0" or decl.get("encoding", "utf-8").lower() not in ("utf-8", "utf8"):
+            return None
+    try:
+        el = etree.fromstring(_raw(head[: at] + "<sheetData/></worksheet>"), _parser())
+    except etree.XMLSyntaxError:
+        return None  # lxml says what is wrong, from the first byte
+    ns = el.nsmap.get(None)
+    if ns not in _FAST_NS or el.getroottree().docinfo.doctype:
+        return None
+    return m.group("root"), ns
+
+
+def _row_end(buf: str, at: int) -> int | None:
+    """Where the ``</row>`` ending a row whose content starts at ``at`` is, past comments, CDATA
+    sections and processing instructions; -1 when ``buf`` ends first; None for a nested row tag
+    or another ``<!`` (the parser reads the rest of the part)."""
+    search = _MARK.search
+    while True:
+        m = search(buf, at)
+        if m is None:
+            return -1
+        token = m.group()
+        if token == "</row>":
+            return m.start()
+        close = _SKIP.get(token)
+        if close is None:
+            return None
+        at = buf.find(close, m.end())
+        if at < 0:
+            return -1
+        at += len(close)
+
+
+def _row_rest_ok(root: str, rest: str, cache: dict) -> bool:
+    """Whether lxml takes ``<row r="1"`` + rest + ``>`` in this part (names, prefixes, repeats)."""
+    ok = cache.get(rest)
+    if ok is None:
+        ok = "xmlns" not in rest
+        if ok:
+            try:
+                etree.fromstring(_raw(f'{root}<sheetData><row r="1"{rest}/></sheetData></worksheet>'), _parser())
+            except etree.XMLSyntaxError:
+                ok = False
+        if len(cache) > 4096:
+            cache.clear()
+        cache[rest] = ok
+    return ok
+
+
+def _fast_body(chunks: _Chunks, buf: str, pos: int, root: tuple[str, str],
+               st: _State) -> Iterator[tuple[int, list]]:
+    """The rows from ``buf[pos:]`` (just after ``<sheetData>``) on."""
+    root_tag, ns = root
+    prefix = buf[:pos]
+    place = st.place
+    parser = _parser()
+
+    def lxml(row_text: str):
+        """One row the patterns do not take, as an element parsed in a document of its own: the
+        root start tag copied from the part (its namespace declarations), ``<sheetData>``, the
+        row. None when lxml refuses it: iterparse then reads from this row on, so that it raises
+        where it would have (at once, or at the end for a namespace error)."""
+        try:
+            doc = etree.fromstring(_raw(f"{root_tag}<sheetData>{row_text}</sheetData></worksheet>"), parser)
+        except etree.XMLSyntaxError:
+            return None
+        return doc[0][0]
+
+    sheet = None  # st.sheet, once a row has made it
+    dates = number = v_value = None
+    strings = st.strings
+    get_kind = st.kinds.get
+    cols = _COLS
+    float_ = float
+    row_match = _ROW.match
+    cells_of = _CELL.findall
+    attr_cache: dict[str, tuple] = {}
+    rest_cache: dict[str, bool] = {}
+    text_cache: dict[str, str] = {}
+
+    def xml_text(text: str) -> str:  # texts with references repeat (names, places): decode each once
+        hit = text_cache.get(text)
+        if hit is None:
+            if len(text_cache) >= _DATE_CACHE_MAX:
+                text_cache.clear()
+            hit = text_cache[text] = _xml_text(text)
+        return hit
+    fast = lxml_rows = 0
+    degraded = False
+    n_buf = len(buf)
+    while True:
+        # the next thing at the level of <sheetData>'s children
+        while pos < n_buf and buf[pos] in " \t\r\n":
+            pos += 1
+        if pos + 16 > n_buf and not chunks.eof:
+            buf = buf[pos:] + chunks.read()
+            pos, n_buf = 0, len(buf)
+            continue
+        if pos >= n_buf:
+            break  # the part ends inside <sheetData>: iterparse says so
+        m = row_match(buf, pos)
+        if m is not None:
+            if sheet is None:
+                if st.sheet is None:
+                    st.sheet = _Sheet(st.strings, st.kinds, st.is_1904, "{%s}" % ns)
+                elif st.sheet.C != "{%s}c" % ns:
+                    degraded = True  # the first row was in another namespace: lxml reads the rest
+                    break
+                sheet = st.sheet
+                dates, number, v_value = sheet.dates, sheet.number, sheet.v_value
+            if m.group(3):
+                end = content_end = m.end()
+            else:
+                content_end = buf.find("</row>", m.end())
+                if content_end < 0:
+                    if chunks.eof:
+                        degraded = True
+                        break
+                    buf = buf[pos:] + chunks.read()
+                    pos, n_buf = 0, len(buf)
+                    continue
+                end = content_end + 6
+            rtext, rest = m.group(1), m.group(2)
+            try:
+                if rest and not _row_rest_ok(root_tag, rest, rest_cache):
+                    raise _Fallback
+                content = buf[m.end():content_end]
+                number_ = int(rtext)
+                vals: list = []
+                if content:
+                    odd = "&" in content or "\r" in content
+                    if "]]>" in content:
+                        raise _Fallback
+                    for letters, digits, attrs, v, vt, is_, preserve, tt in cells_of(content):
+                        if digits != rtext:
+                            raise _Fallback  # not a plain cell, or its r is in another row
+                        col = cols.get(letters)
+                        if col is None:
+                            col = _col_index(letters)
+                        if attrs:
+                            s, t = attr_cache.get(attrs) or _cell_attrs(attrs, attr_cache)
+                        else:
+                            s = t = None
+                        if v:
+                            if odd:
+                                vt = xml_text(vt)
+                            if t is None:
+                                if not vt:
+                                    continue
+                                if s is None:
+                                    try:
+                                        value = float_(vt)
+                                    except ValueError:
+                                        value = vt
+                                else:
+                                    kind = get_kind(s)
+                                    if kind is None:
+                                        try:
+                                            value = float_(vt)
+                                        except ValueError:
+                                            value = number(vt, s, False)
+                                    elif kind == 1:
+                                        value = dates.get(vt)
+                                        if value is None:
+                                            value = number(vt, s, False)
+                                    else:
+                                        value = number(vt, s, False)
+                            elif t == "s":
+                                try:
+                                    value = strings[int(vt)]
+                                except (ValueError, IndexError):
+                                    value = v_value(vt, t, s)
+                                    if value is _EMPTY:
+                                        continue
+                            elif t == "inlineStr":
+                                raise _Fallback
+                            else:
+                                value = v_value(vt, t, s)
+                                if value is _EMPTY:
+                                    continue
+                        elif is_:
+                            if t != "inlineStr":
+                                raise _Fallback
+                            if tt:
+                                value = xml_text(tt) if odd else tt
+                                if value[0] in _WS or value[-1] in _WS or "_x00" in value:
+                                    value = _t_finish(value, preserve != "")
+                            else:
+                                value = ""
+                        else:
+                            continue  # a cell with only a style (t="e" is not in _TYPES)
+                        if col == len(vals):
+                            vals.append(value)
+                        elif col > len(vals):
+                            vals.extend([""] * (col - len(vals)))
+                            vals.append(value)
+                        else:
+                            vals[col] = value
+            except (_Fallback, FileError):
+                # lxml reads this row (and says what is wrong with it, if anything)
+                if not m.group(3):
+                    end = _row_end(buf, m.end())
+                    if end is None or end < 0 and (chunks.eof or n_buf - pos > _HEAD_MAX):
+                        degraded = True
+                        break
+                    if end < 0:
+                        buf = buf[pos:] + chunks.read()
+                        pos, n_buf = 0, len(buf)
+                        continue
+                    end += 6
+                row = lxml(buf[pos:end])
+                if row is None:
+                    degraded = True
+                    break
+                pos = end
+                lxml_rows += 1
+                STATS["lxml"] += 1
+                yield from place(*_lxml_row(row, st))
+                if lxml_rows > 1000 and lxml_rows > fast:
+                    degraded = True  # mostly rows lxml reads: let it read the rest at its own pace
+                    break
+                continue
+            pos = end
+            fast += 1
+            st.row_index = number_
+            yield from place(number_, vals)
+            continue
+        if buf.startswith("</sheetData>", pos):
+            break
+        m = _ANY_ROW.match(buf, pos)
+        if m is None:
+            if buf.startswith("<row", pos) and len(buf) - pos < _HEAD_MAX and not chunks.eof \
+                    and buf.find(">", pos) < 0:
+                buf = buf[pos:] + chunks.read()
+                pos, n_buf = 0, len(buf)
+                continue
+            degraded = True  # text, a comment, another element: the parser reads from here on
+            break
+        if m.group(1):
+            end = m.end()
+        else:
+            end = _row_end(buf, m.end())
+            if end is None or end < 0 and (chunks.eof or n_buf - pos > _HEAD_MAX):
+                degraded = True
+                break
+            if end < 0:
+                buf = buf[pos:] + chunks.read()
+                pos, n_buf = 0, len(buf)
+                continue
+            end += 6
+        row = lxml(buf[pos:end])
+        if row is None:
+            degraded = True
+            break
+        pos = end
+        lxml_rows += 1
+        STATS["lxml"] += 1
+        yield from place(*_lxml_row(row, st))
+    # the rest (from </sheetData>, or from where this path stopped) is read by iterparse, in a
+    # document made of the part's beginning and that rest (the rows read so far are left out)
+    STATS.update(fast=fast, degraded=int(degraded))
+    yield from _rows(chunks.replay(prefix, buf[pos:]), st)
 
 def _gap(yielded: int, upto: int) -> Iterator[tuple[int, list]]:
     for n in range(yielded + 1, upto):

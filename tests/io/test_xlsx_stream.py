@@ -3,7 +3,8 @@ type, once rows are padded to one width, with safety.py's markers where calamine
 
 Fixtures: every xlsx under samples/ and xlsx_templates/, workbooks made with openpyxl, and
 hand-written parts (rich text, phonetic runs, cells without ``r``, 1904 dates …) zipped here.
-Every file passes check_xlsx before either reader opens it, as in the batch.
+Every file passes check_xlsx before either reader opens it, as in the batch. Each test runs with the
+fast path (``xlsx_stream.FAST``) on and off.
 """
 from __future__ import annotations
 
@@ -18,11 +19,20 @@ from openpyxl.cell.text import InlineFont
 from python_calamine import CalamineWorkbook
 
 from processor.errors import FileError
+from processor.io import xlsx_stream
 from processor.io.safety import CellError, UncomputedFormula, check_xlsx, error_cells, uncomputed_formulas
 from processor.io.xlsx_stream import (detect_custom_format, first_visible_sheet, iter_sheet, sheet_names,
                                       workbook_sheets)
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True, params=["fast", "lxml"])
+def reader_path(request, monkeypatch):
+    """Every test runs twice: with the fast path (rows it cannot read go to lxml) and with lxml alone."""
+    monkeypatch.setattr(xlsx_stream, "FAST", request.param == "fast")
+    return request.param
+
 REAL_FILES = sorted([*ROOT.glob("samples/*.xlsx"), *ROOT.glob("xlsx_templates/*.xlsx"),
                      *ROOT.glob("tests/**/*.xlsx")])
 
