@@ -201,3 +201,26 @@ def test_workers_that_cannot_see_the_inputs_leave_the_split_to_this_process(tmp_
     assert isinstance(province_run._split_runner(remote, missing, said.append), InProcess)
     assert said == [f"2 个工作进程（如 {remote.blind([str(missing[0].path)])[0]}）看不到输入文件（须以同一路径访问，"
                     "如共享盘上的文件夹）：读入与分区在本进程进行"]
+
+
+def test_many_blocks_and_spill_flushes_give_the_same_split(tmp_path, monkeypatch):
+    """A large file flushes its buckets' blocks and its 结算ID records many times (the records of one shard
+    then lie in several ranges of the task's .sids file): the same split as the one-process reference."""
+    import processor.province.split as split_mod
+    monkeypatch.setattr(split_mod, "SPILL_ROWS", 7)
+    monkeypatch.setattr(split_mod, "BUFFER_ROWS", 10)
+    rows = synthetic(400, seed=9, persons=60)
+    write_parquet(tmp_path / "a.parquet", rows[:250])
+    write_csv(tmp_path / "b.csv", rows[250:])
+    files, _ = expand([str(tmp_path / "a.parquet"), str(tmp_path / "b.csv")])
+    names = [f.path.name for f in files]
+    for buckets in (1, 5, 64):
+        groups, held, rejected, totals = one_process_split(files, names, buckets, "赣州")
+        work = tmp_path / f"w{buckets}"
+        work.mkdir()
+        result, got_held, got_rejected, _ = stage_one(InProcess(), files, names, work, buckets, "赣州")
+        assert (result["partitions"], got_held, got_rejected, result["totals"]) == (groups, held, rejected, totals)
+        import json
+        record = json.loads((work / "split-00000.json").read_text())
+        assert len(record["sids"]) > 30  # 36 flushes, a range for each shard each holds
+        assert buckets > 1 or len(record["blocks"]["0"]) == 4  # blocks of at least 64 claims: 250 in four
