@@ -107,6 +107,12 @@ class Earlier:
         for sid, v in later._d.items():
             self.put(sid, *later._parts(v))
 
+    def same(self, text: str) -> str:
+        """The equal string already in the table, else ``text``: a person's ID read again (年度累计) is then
+        one object, not two (200,000 persons: 13 MB)."""
+        i = self._ix.get(text)
+        return text if i is None else self._strings[i]
+
     def _string(self, text: str) -> int:
         i = self._ix.get(text)
         if i is None:

@@ -183,7 +183,7 @@ def _read_state(grid, prev: PreviousLedger) -> None:
         raise InputError(f"「{STATE_SHEET}」表头不符")
     names = {}
     for n, idno, name, year, amounts in _state_rows(grid):
-        person, year = _person(idno, STATE_SHEET, n), int(float(year))
+        person, year = prev.settled.same(_person(idno, STATE_SHEET, n)), int(float(year))
         prev.year_state[(person, year)] = YearState(*(_fen(x) for x in amounts))
         if name:
             names[person] = str(name)
@@ -379,7 +379,7 @@ def _read_ledger(path: Path, grid, prev: PreviousLedger, region) -> tuple[range,
     rows = () if start is None else grid[start:]
     end = start
     at = {k: idx.get(k) for k in ("结算ID", "结算日期", "医疗费总额", "政策范围内费用", "基本医保支付", "政策依据")}
-    months: list[tuple[int, int]] = []
+    months: set[tuple[int, int]] = set()  # a set: a list held a tuple a row (64 MB for a million rows)
     cites: set[str] = set()
     settled, reversed_ids = prev.settled, prev.reversed
     missing = [n for n in _LEDGER_NEEDS if n not in idx]
@@ -399,7 +399,7 @@ def _read_ledger(path: Path, grid, prev: PreviousLedger, region) -> tuple[range,
             continue
         try:
             on = parse_date(cell(row, "结算日期"), "结算日期")
-            months.append((on.year, on.month))
+            months.add((on.year, on.month))
         except InputError:
             pass
         cite = cell(row, "政策依据")
