@@ -801,12 +801,13 @@ _MARK = re.compile("</row>|<!--|<!\\[CDATA\\[|<\\?|<!|</?(?:[^\\s<>/:]+:)?row[\\
 _SKIP = {"<!--": "-->", "<![CDATA[": "]]>", "<?": "?>"}
 # character data: no markup, no character XML forbids ("&" and "\r" are decoded after the match)
 _TEXT = "[^<\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]*"
-# one cell, with its r in the row; groups: letters, digits, attributes, <v>, its text, <is>,
-# preserve, <t> text. Anything else, one character at a time, with empty groups (digits "").
+# one cell, with its r in the row (space before its > or /> allowed); groups: letters, digits,
+# attributes, <v>, its text, <is>, preserve, <t> text. Anything else, one character at a time,
+# with empty groups (digits "").
 _CELL = re.compile(
-    '%s*(?:<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"((?: [st]="[0-9A-Za-z]+"){0,2})'
+    '%s*(?:<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"((?: [st]="[0-9A-Za-z]+"){0,2})%s*'
     '(?:/>|>(?:(<v(?:/>|>(%s)</v>))|(<is(?:/>|>(?:<t(?: xml:space="(preserve)")?(?:/>|>(%s)</t>))?</is>)))?</c>)'
-    '|[^ \t\r\n])' % (_S, _TEXT, _TEXT))
+    '|[^ \t\r\n])' % (_S, _S, _TEXT, _TEXT))
 _CELL_ATTRS = re.compile(' ([st])="([^"]*)"')
 _TYPES = frozenset(("s", "n", "b", "str", "d", "inlineStr"))  # t="e" (and any other) goes to lxml
 _REF = re.compile("&(?:(amp|lt|gt|quot|apos)|#([0-9]{1,10})|#x([0-9a-fA-F]{1,8}));")

@@ -8,6 +8,7 @@ hand to lxml or read exactly as lxml does.
 """
 from __future__ import annotations
 
+import datetime as dt
 import io
 import zipfile
 from pathlib import Path
@@ -113,7 +114,7 @@ def cells(draw, row: int | None):
         attrs.reverse()  # r not first
     quote = "'" if rare(draw, 15) else '"'
     sep = draw(st.sampled_from([" "] * 15 + ["  ", "\n"]))
-    start = "<c" + "".join(f"{sep}{k}={quote}{v}{quote}" for k, v in attrs)
+    start = "<c" + "".join(f"{sep}{k}={quote}{v}{quote}" for k, v in attrs) + (" " if rare(draw, 4) else "")
     v = draw(number) if kind in ("n", "n_explicit") else draw(text)
     if kind == "s":
         v = draw(st.sampled_from(["4", "-1", "", "x", " 1 "] if rare(draw, 12) else ["0", "1", "2", "3"]))
@@ -326,3 +327,13 @@ def test_rows_are_yielded_as_they_are_read_on_the_fast_path(tmp_path, monkeypatc
     assert xlsx_stream.STATS["fast"] == 0  # counted at the end
     assert sum(1 for _ in it) == 1999
     assert xlsx_stream.STATS == {"fast": 2000, "lxml": 0, "degraded": 0}
+
+
+def test_space_before_the_end_of_a_cell_tag_stays_on_the_fast_path(tmp_path, monkeypatch):
+    """openpyxl-made exports write ``<c r="H3" t="inlineStr" />``."""
+    data = ('<row r="1"><c r="A1" t="inlineStr" /><c r="B1" s="1" ><v>44249</v></c>'
+            '<c r="C1" t="s" ><v>0</v></c><c r="D1" s="0" /></row>')
+    path = with_part(build(tmp_path / "sp.xlsx", {"S": ""}, STRINGS, STYLES), part_of(data).encode())
+    got, error = assert_paths_agree(path, monkeypatch)
+    assert xlsx_stream.STATS == {"fast": 1, "lxml": 0, "degraded": 0}
+    assert error is None and got[0][1][1:] == [("date", dt.date(2021, 2, 22)), ("str", "共享")]
