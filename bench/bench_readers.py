@@ -4,7 +4,8 @@ sheet into Python values (shared strings resolved, numbers as float, dates by st
 
     python bench/bench_readers.py                  # bench/.cache/阳城_100000.xlsx (100,000 × 19)
     python bench/bench_readers.py --rows 1000000   # 1,000,000 × 19 (made once by bench_fill.make_input)
-    python bench/bench_readers.py --only stream,calamine
+    python bench/bench_readers.py --only stream,stream_lxml,calamine
+    python bench/bench_readers.py --shared         # the same rows with shared strings (made once by openpyxl)
 
 Reported per candidate: wall seconds, CPU seconds (user + sys: steadier than wall when other
 processes share the 2 cores) and peak RSS (the child's ru_maxrss), each with its ratio to
@@ -12,7 +13,9 @@ calamine's ``to_python`` measured in the same run.
 
   calamine     python-calamine ``to_python(skip_empty_area=False)`` (what reader.py did)
   calamine_it  python-calamine ``iter_rows()`` (still builds the whole range in Rust first)
-  stream       processor.io.xlsx_stream.iter_sheet (lxml iterparse; the chosen reader)
+  stream       processor.io.xlsx_stream.iter_sheet (the fast path: regular expressions over the text,
+               lxml for the rows they do not take; the chosen reader)
+  stream_lxml  the same with the fast path off (lxml iterparse for every row)
   expat        stdlib pyexpat, buffer_text, a small state machine
   et_iterparse stdlib xml.etree.ElementTree.iterparse, rows cleared as read
   et_pull      stdlib xml.etree.ElementTree.XMLPullParser fed 1 MiB chunks
@@ -31,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "bench" / ".cache"
 SHEET = "结算明细"
-CANDIDATES = ["calamine", "calamine_it", "stream", "expat", "et_iterparse", "et_pull", "openpyxl"]
+CANDIDATES = ["calamine", "calamine_it", "stream", "stream_lxml", "expat", "et_iterparse", "et_pull", "openpyxl"]
 
 # --- the candidates (run inside the child) ------------------------------------------------------
 
@@ -75,6 +78,65 @@ def run_stream(path: Path):
     for _n, _row in iter_sheet(path, SHEET):
         n += 1
     return n
+
+
+def run_stream_lxml(path: Path):
+    from processor.io import xlsx_stream
+    xlsx_stream.FAST = False
+    return run_stream(path)
+
+
+def make_shared(rows: int) -> Path:
+    """The export of ``rows`` rows with its text in sharedStrings.xml (as Excel and many platform
+    exports write it) instead of inline strings: each inline cell becomes ``t="s"`` with the index of
+    its text, in order of first use. (openpyxl's write-only mode writes inline strings, so the copy
+    is made here.)"""
+    import re
+    import zipfile
+
+    from bench_fill import make_input
+    source = CACHE / f"阳城_{rows}.xlsx"
+    if not source.exists():
+        source = make_input(rows)
+    out = CACHE / f"阳城_{rows}_shared.xlsx"
+    cell = re.compile(r'<c r="([A-Z]+[0-9]+)"((?: s="[0-9]+")?) t="inlineStr"><is><t>([^<]*)</t></is></c>')
+    index: dict[str, int] = {}
+
+    def shared(m) -> str:
+        i = index.setdefault(m.group(3), len(index))
+        return f'<c r="{m.group(1)}"{m.group(2)} t="s"><v>{i}</v></c>'
+
+    sst = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = None if info.filename == "xl/worksheets/sheet1.xml" else zin.read(info)
+            if info.filename == "[Content_Types].xml":
+                data = data.replace(b"</Types>", f'<Override PartName="/xl/sharedStrings.xml" ContentType="{sst}"/>'
+                                    "</Types>".encode())
+            elif info.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"</Relationships>", b'<Relationship Id="rIdSST" Type="http://schemas.openxml'
+                                    b'formats.org/officeDocument/2006/relationships/sharedStrings" '
+                                    b'Target="sharedStrings.xml"/></Relationships>')
+            if data is not None:
+                zout.writestr(info.filename, data)
+                continue
+            with zin.open(info) as src, zout.open(info.filename, "w", force_zip64=True) as dst:
+                tail = b""
+                while True:
+                    chunk = src.read(1 << 20)
+                    text = tail + chunk
+                    cut = len(text) if not chunk else text.rfind(b"</row>") + 6
+                    dst.write(cell.sub(shared, text[:cut].decode()).encode())
+                    tail = text[cut:]
+                    if not chunk:
+                        break
+        with zout.open("xl/sharedStrings.xml", "w", force_zip64=True) as dst:
+            dst.write(b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="http://schemas.'
+                      b'openxmlformats.org/spreadsheetml/2006/main" uniqueCount="%d">' % len(index))
+            for text in index:  # the patterns took texts without markup, already escaped
+                dst.write(f"<si><t>{text}</t></si>".encode())
+            dst.write(b"</sst>")
+    return out
 
 
 def _col(ref: str, cache: dict) -> int:
@@ -260,6 +322,7 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", type=int, default=100_000)
     ap.add_argument("--only", help="comma-separated candidates (calamine is always run: it is the baseline)")
+    ap.add_argument("--shared", action="store_true", help="read the shared-strings copy of the export")
     ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
@@ -267,10 +330,10 @@ def main(argv: list[str] | None = None) -> None:
         return
     sys.path.insert(0, str(ROOT / "bench"))
     from bench_fill import make_input
-    path = CACHE / f"阳城_{args.rows}.xlsx"
+    path = CACHE / f"阳城_{args.rows}{'_shared' if args.shared else ''}.xlsx"
     if not path.exists():
         print(f"making {path.name} …", flush=True)
-        path = make_input(args.rows)
+        path = make_shared(args.rows) if args.shared else make_input(args.rows)
     names = CANDIDATES if not args.only else ["calamine"] + [n for n in args.only.split(",") if n != "calamine"]
     results = []
     for name in names:

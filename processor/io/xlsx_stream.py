@@ -18,9 +18,14 @@ system is honoured. A cell calamine reads as "" although it is not comes out as 
 ``UncomputedFormula("")`` (what :func:`~processor.io.safety.uncomputed_formulas` returns).
 
 The file must have passed :func:`processor.io.safety.check_xlsx` first (zip bomb, grid size,
-string lengths). The XML is parsed by lxml (libxml2) with entity resolution, DTD loading and
-network access off; a part carrying a DOCTYPE is refused. What is kept: the shared-strings table,
-one row, and a small cache of converted dates.
+string lengths). Rows written in the common forms (``<c r="A1" s="3" t="s"><v>12</v></c>``, inline
+strings, style-only cells, numbers, booleans, ``t="str"``/``t="d"``; entities, character references
+and CR LF decoded as XML requires) are read by a fast path: regular expressions over the text,
+decoded 1 MiB at a time, that must account for every character of the row. Every other row, and a
+part that is not UTF-8 in a default SpreadsheetML namespace, is read by lxml (libxml2) with entity
+resolution, DTD loading and network access off, giving what the lxml path alone gives, errors
+included (``FAST = False`` runs lxml alone; the tests compare the two). A part carrying a DOCTYPE is
+refused. What is kept: the shared-strings table, a chunk of text, one row, and small caches.
 
 Differences from calamine, on purpose:
 - a marker lying outside calamine's range (an error cell or an uncomputed formula in a row or
@@ -35,28 +40,39 @@ Differences from calamine, on purpose:
   raises :class:`FileError`; a number ``<v>`` that Python's ``float`` accepts but calamine's
   parser does not (" 3 ", "1_0") is read as a number.
 
-Parser choice, measured by ``bench/bench_readers.py`` (2-core machine, 19 columns; wall seconds
-and peak RSS of a child process that reads every row):
+Parser choice, measured by ``bench/bench_readers.py`` (2-core machine, 19 columns; CPU seconds
+(user + sys) and peak RSS of a child process that reads every row; ``--shared`` reads a copy with
+the text in sharedStrings.xml, 137,279 strings at 100,000 rows):
 
-                    100,000 rows                      1,000,000 rows
-                    wall s  CPU s  peak RSS MB        wall s  CPU s  peak RSS MB
-    calamine          1.4    1.3        232             26.8   17.0       2170   to_python (before)
-    calamine_it       1.2    1.2        168             15.3   11.3       1534   iter_rows: whole range in Rust
-    lxml (this)       4.6    3.8         23             38.5   36.5         23
-    expat             6.8    4.3         23             45.0   42.4         23   simplified: no markers, no trim
-    ET iterparse      7.6    4.7         23             59.9   46.4         23   simplified likewise
-    ET XMLPullParser 19.0   11.4         52            200.8  117.0         52
-    openpyxl r/o     28.1   14.8         52            297.8  149.4        128
+                        100,000 rows                      1,000,000 rows
+                        wall s  CPU s  peak RSS MB        wall s  CPU s  peak RSS MB
+    calamine              1.9    1.3        232             25.5   13.2       2170   to_python (before)
+    stream (this)         2.5    1.7         32             30.4   16.3         33   fast path, lxml for the rest
+    stream_lxml           5.4    3.6         23             62.7   35.4         23   lxml for every row
+      shared strings:
+    calamine              1.9    1.2        240             15.8   11.2       2225
+    stream (this)         2.8    1.7         39             16.8   14.6        152   the table is in memory
+    stream_lxml           5.3    3.4         34             36.9   32.8        152
 
-(Wall times were taken with other jobs sharing the 2 cores, load 2–5; CPU seconds are steadier.)
+    earlier run           100,000 rows                      1,000,000 rows
+    calamine_it           1.2    1.2        168             15.3   11.3       1534   iter_rows: whole range in Rust
+    lxml                  4.6    3.8         23             38.5   36.5         23   (stream_lxml above)
+    expat                 6.8    4.3         23             45.0   42.4         23   simplified: no markers, no trim
+    ET iterparse          7.6    4.7         23             59.9   46.4         23   simplified likewise
+    ET XMLPullParser     19.0   11.4         52            200.8  117.0         52
+    openpyxl r/o         28.1   14.8         52            297.8  149.4        128
+
+(Wall times were taken with other jobs sharing the 2 cores, load 2–7; CPU seconds are steadier.)
 calamine's ``iter_rows`` still loads the whole range in Rust (1.5 GB at 1M rows), so only a
-Python-level XML parser streams. lxml is chosen: it is the fastest of those that stream, although
-it does more than the two simplified stdlib ones (markers, trimming, odd cells), because the tree
-of one ``<row>`` is built in C and a cell costs a few C-level attribute/child look-ups instead of
-five Python callbacks (expat) or Python-level elements (ElementTree). Memory is flat (~23 MB
-for the whole process, shared-strings table aside; this sheet uses inline strings). It costs
-about 2–3 × calamine's CPU time (≈ 36 s for 1M × 19 cells: the libxml2 parse alone is about
-half of it). lxml is a dependency in pyproject.toml (wheels for every platform the batch runs on).
+Python-level reader streams. Of the XML parsers lxml was the fastest, because the tree of one
+``<row>`` is built in C and a cell costs a few C-level look-ups instead of five Python callbacks
+(expat) or Python-level elements (ElementTree); but the libxml2 parse alone is about half of its
+time. The fast path skips the tree: one ``re.findall`` per row returns a tuple per cell (column,
+attributes, value text), so a cell costs a tuple unpacking and the same conversions (1.7 CPU-s at
+100k rows, 1.3 × calamine, against 3.6 for lxml; a part where every text is written as character
+references, as openpyxl's write-only mode does, 2.2 against 4.0). Memory stays flat (the chunk
+adds about 10 MB; shared strings aside). lxml is a dependency in pyproject.toml (wheels for every
+platform the batch runs on).
 """
 from __future__ import annotations
 
