@@ -138,3 +138,30 @@ def test_the_lock_is_released_after_an_error_and_an_interrupt_and_holds_no_id_nu
     assert not (out / "_work" / lock.LOCK).exists()
     code, _, err = run(*args, "--out", str(out))
     assert code == 0, err
+
+
+def test_a_lock_held_by_another_process_then_killed(tmp_path):
+    """Another process (a run on this host) holds the lock: refused; killed with SIGKILL (no chance to release
+    it), its lock is taken over by the next run."""
+    import signal
+    args = _inputs(tmp_path)
+    out = tmp_path / "out"
+    (out / "_work").mkdir(parents=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from pathlib import Path; from processor.province import lock\n"
+         "with lock.hold(Path(sys.argv[1]), Path(sys.argv[2]), print):\n"
+         "    print('held', flush=True); time.sleep(120)", str(out / "_work"), str(out)],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        code, _, err = run(*args, "--out", str(out))
+        assert code == 2 and f"正由另一次运行使用（主机 {socket.gethostname()}，进程 {holder.pid}，" in err
+        assert [p.name for p in (out / "_work").iterdir()] == [lock.LOCK]
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()
+    assert (out / "_work" / lock.LOCK).exists()  # left behind
+    code, _, err = run(*args, "--out", str(out))
+    assert code == 0, err
+    assert f"进程 {holder.pid}" in err and "已不在运行，留下的锁文件由本次运行接管" in err
+    assert not (out / "_work" / lock.LOCK).exists()
