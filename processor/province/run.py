@@ -178,7 +178,7 @@ def _split(runner, files, names, work: Path, buckets: int, region: str, say) -> 
         if exc is not None:
             failed.append((fi, exc))
             continue
-        records[fi] = finished(work, fi, files[fi], names[fi], buckets)
+        records[fi] = r
         say(f"读入 {r['name']}：{r['read']:,} 行（异常 {r['rejected']:,}，空行/合计行 {r['skipped']:,}），"
             f"用时 {r['seconds']:.1f} 秒" + (f"（{len(records)}/{len(files)} 个文件）" if len(files) > 1 else ""))
     if failed:

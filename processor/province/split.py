@@ -152,7 +152,7 @@ def merge_buckets(used: set[int], links) -> list[list[int]]:
 
 def split_file(work: str, fi: int, f: InputFile, name: str, buckets: int, region: str) -> dict:
     """Stage 1, one input file (a task: in this process or on a worker). Writes the task's files (module
-    docstring) and returns its counts."""
+    docstring) and returns its record (what its .json holds)."""
     started, cpu = time.monotonic(), time.process_time()
     work = Path(work)
     for stale in work.glob(f".split-{fi:05d}.*.tmp"):  # left by an earlier attempt cut short
@@ -226,7 +226,7 @@ def split_file(work: str, fi: int, f: InputFile, name: str, buckets: int, region
     t = work / f".{done.name}.{os.getpid()}.tmp"
     t.write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
     os.replace(t, done)
-    return {k: result[k] for k in ("file", "name", "read", "rejected", "skipped", "seconds")}
+    return result  # the caller uses it as it is (a shared disk may show the .json to another machine later)
 
 
 def finished(work: Path, fi: int, f: InputFile, name: str, buckets: int) -> dict | None:
