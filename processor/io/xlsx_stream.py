@@ -799,7 +799,7 @@ def _lxml_row(row, st: _State) -> tuple[int, list]:
 FAST = True  # tests switch this off to run the same assertions through the lxml path alone
 STATS = {"fast": 0, "lxml": 0, "degraded": 0}  # rows read by each path in the last sheet (tests)
 _CHUNK = 1 << 20
-_HEAD_MAX = 1 << 24  # no <sheetData> within the first 16 M characters: the lxml path
+_HEAD_MAX = 1 << 22  # no <sheetData> within the first 4 M characters, or a row longer: lxml reads
 _FAST_NS = ("http://schemas.openxmlformats.org/spreadsheetml/2006/main",
             "http://purl.oclc.org/ooxml/spreadsheetml/main")
 _S = "[ \t\r\n]"
@@ -1043,7 +1043,7 @@ def _fast_body(chunks: _Chunks, buf: str, pos: int, root: tuple[str, str],
             else:
                 content_end = buf.find("</row>", m.end())
                 if content_end < 0:
-                    if chunks.eof:
+                    if chunks.eof or n_buf - pos > _HEAD_MAX:
                         degraded = True
                         break
                     buf = buf[pos:] + chunks.read()

@@ -337,3 +337,12 @@ def test_space_before_the_end_of_a_cell_tag_stays_on_the_fast_path(tmp_path, mon
     got, error = assert_paths_agree(path, monkeypatch)
     assert xlsx_stream.STATS == {"fast": 1, "lxml": 0, "degraded": 0}
     assert error is None and got[0][1][1:] == [("date", dt.date(2021, 2, 22)), ("str", "共享")]
+
+
+def test_a_row_without_its_end_is_left_to_lxml_with_the_buffer_bounded(tmp_path, monkeypatch):
+    monkeypatch.setattr(xlsx_stream, "_CHUNK", 1 << 12)
+    monkeypatch.setattr(xlsx_stream, "_HEAD_MAX", 1 << 15)
+    data = PLAIN.format(n=1) + '<row r="2">' + '<c r="A2"><v>1</v></c>' * 20000
+    path = with_part(build(tmp_path / "long.xlsx", {"S": ""}), part_of(data).encode())
+    got, error = assert_paths_agree(path, monkeypatch)
+    assert error == xlsx_stream.CORRUPT and xlsx_stream.STATS["degraded"] == 1
