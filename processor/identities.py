@@ -135,7 +135,9 @@ def compete(view: PolicyView, identities, compute: Callable, score: Callable):
         try:
             results.append(compute(i))
         except (PolicyNotInForce, BeyondCap) as err:
-            without.append((i, err))
+            # kept without its traceback: the traceback holds this frame, which holds ``without`` — a
+            # reference cycle only the cyclic collector frees (settle_claims pauses it: compute.py)
+            without.append((i, err.with_traceback(None)))
     if not results:
         raise without[0][1]
     winner = max(range(len(results)), key=lambda k: (score(results[k]), -k))

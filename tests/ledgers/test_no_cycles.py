@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 
 from processor.ledgers import compute as compute_module
 from processor.ledgers.compute import compute, no_cycle_collection
@@ -19,8 +19,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_table_properties import REGION, SETTINGS, gb_id, table, tables  # noqa: E402
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# found by hypothesis: 医疗救助 of 低保 past its cap on the second claim of a day — identities.compete kept
+# the BeyondCap with its traceback, whose frames held the list keeping it (78 objects a claim, freed only
+# by the collector that settle_claims pauses); now kept without its traceback
+_BEYOND_CAP = [{"settlement_id": f"S{i}", "id_number": "360702198001010016", "name": "人0",
+                "category": "低保对象、边缘易致贫人口", "kind": "住院", "referral": "是",
+                "settlement_date": date(2022, 1, 1), "total_cost": cost, "policy_cost": cost, "basic_paid": 0.0}
+               for i, cost in enumerate([95_715.0, 0.0])]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows=tables())
+@example(rows=_BEYOND_CAP)
 def test_a_years_settlement_leaves_no_cyclic_garbage(rows):
     t = table(rows)
     compute(t, REGION, SETTINGS)  # warm: policy views, caches and imports made once are not garbage
