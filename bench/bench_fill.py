@@ -15,6 +15,20 @@ Goals (issues 3 and 12): fill ≤ 1.5 × (b), fill ≥ 5 × faster than (a), 1M 
 (b) reads with calamine's whole-sheet load (2.2 GB at 1M rows), which fill no longer uses: the
 difference between the two readers is in docs/scale.md and bench/bench_readers.py.
 The synthetic input is made once per size in bench/.cache/ (not committed).
+
+    python bench/bench_fill.py --previous --rows 1000000   # a December with and without last month's ledger
+
+``--previous`` (issue 12: 1M claims within 1 GB end to end, also with --previous): N claims settled 1 January –
+30 November are made into a ledger by `yibao fill` itself, then a December of N claims of the same N/5 persons,
+1 in 100 reversing a settlement of that ledger, is filled with and without ``--previous LEDGER``. Peak RSS is
+the largest process's; "all processes together" is the largest sampled sum of PSS of fill and its reader and
+renderer processes. Measured on 2 cores under other load (walls are not comparable; CPU and memory are):
+    rows       --previous   before (9f69f1f): wall / CPU / peak    after (8302245): wall / CPU / peak (all)
+    100,000    without       20.2 s /  11.9 s /   113 MB            10.1 s /  10.0 s / 105 MB (113 MB)
+    100,000    with          28.9 s /  27.0 s /   169 MB            18.2 s /  17.8 s / 136 MB (145 MB)
+    1,000,000  without        197 s /   137 s /   589 MB             609 s /   127 s / 547 MB (550 MB)
+    1,000,000  with           564 s /   303 s / 1,203 MB             469 s /   208 s / 876 MB (883 MB)
+(docs/scale.md says what changed between the two.)
 """
 from __future__ import annotations
 
@@ -183,13 +197,29 @@ else:
 '''
 
 
-# A fresh launcher per contender, so that RUSAGE_CHILDREN's ru_maxrss is that contender's own peak.
+# A fresh launcher per contender, so that RUSAGE_CHILDREN's ru_maxrss is that contender's own peak. That is
+# the largest single process's: fill may parse a sheet or render the 台账 in a second process
+# (processor/io/sheet_process.py, render_process.py) at the same time, so the launcher also samples the whole
+# process tree (Linux /proc, every 50 ms) and reports the largest sum ("tree"). It sums PSS, not RSS: a child
+# between fork and exec shares every page of its parent, and RSS would count them twice.
 LAUNCH = (
-    "import json, resource, subprocess, sys, time\n"
-    "t = time.perf_counter(); p = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+    "import json, os, resource, subprocess, sys, threading, time\n"
+    "def tree(pid):\n"
+    "    try:\n"
+    "        with open(f'/proc/{pid}/smaps_rollup') as f: kb = next(int(l.split()[1]) for l in f if l.startswith('Pss:'))\n"
+    "        with open(f'/proc/{pid}/task/{pid}/children') as f: kids = f.read().split()\n"
+    "    except (OSError, StopIteration, ValueError): return 0\n"
+    "    return kb + sum(tree(int(k)) for k in kids)\n"
+    "t = time.perf_counter(); p = subprocess.Popen(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)\n"
+    "top = [0]\n"
+    "def sample():\n"
+    "    while p.poll() is None:\n"
+    "        top[0] = max(top[0], tree(p.pid)); time.sleep(0.05)\n"
+    "th = threading.Thread(target=sample, daemon=True); th.start()\n"
+    "out, err = p.communicate(); th.join()\n"
     "wall = time.perf_counter() - t; u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
-    "print(json.dumps({'rc': p.returncode, 'err': p.stderr[-2000:], 'wall': wall,\n"
-    "                  'cpu': u.ru_utime + u.ru_stime, 'rss': u.ru_maxrss}))\n")
+    "print(json.dumps({'rc': p.returncode, 'err': err[-2000:], 'wall': wall,\n"
+    "                  'cpu': u.ru_utime + u.ru_stime, 'rss': u.ru_maxrss, 'tree': top[0]}))\n")
 
 
 def run(cmd: list[str]) -> dict:
@@ -198,7 +228,8 @@ def run(cmd: list[str]) -> dict:
     r = json.loads(proc.stdout.strip().splitlines()[-1])
     if r["rc"] != 0:
         raise SystemExit(f"failed: {' '.join(cmd)}\n{r['err']}")
-    return {"wall_s": round(r["wall"], 2), "cpu_s": round(r["cpu"], 2), "peak_rss_mb": round(r["rss"] / 1024)}
+    return {"wall_s": round(r["wall"], 2), "cpu_s": round(r["cpu"], 2), "peak_rss_mb": round(r["rss"] / 1024),
+            "tree_rss_mb": round(r["tree"] / 1024)}
 
 
 def main(argv=None) -> int:
@@ -226,7 +257,8 @@ def main(argv=None) -> int:
             root=str(ROOT), inp=str(inp), mode="openpyxl", out=str(out / "a.xlsx"))])
     print(f"rows: {args.rows:,}")
     for name, r in results.items():
-        print(f"  {name:22s} wall {r['wall_s']:8.2f} s   cpu {r['cpu_s']:8.2f} s   peak RSS {r['peak_rss_mb']:6d} MB")
+        print(f"  {name:22s} wall {r['wall_s']:8.2f} s   cpu {r['cpu_s']:8.2f} s   peak RSS {r['peak_rss_mb']:6d} MB"
+              f"   (all processes together, PSS {r['tree_rss_mb']:6d} MB)")
     fill, b = results["yibao fill"]["wall_s"], results["(b) bare splice"]["wall_s"]
     print(f"  fill / (b) = {fill / b:.2f}   (goal ≤ 1.5)")
     print(f"  fill peak RSS {results['yibao fill']['peak_rss_mb']} MB   (goal at 1,000,000 rows: < 1,024 MB)")
@@ -253,7 +285,8 @@ def main_previous(rows: int) -> int:
     results["fill 12月 --previous"] = run(_fill_cmd(month, out / "dec_prev.xlsx", previous=ledger))
     print(f"rows: {rows:,} (--previous: {rows:,} settlements, {max(rows // PERSON_EVERY, 1):,} persons' pool)")
     for name, r in results.items():
-        print(f"  {name:30s} wall {r['wall_s']:8.2f} s   cpu {r['cpu_s']:8.2f} s   peak RSS {r['peak_rss_mb']:6d} MB")
+        print(f"  {name:30s} wall {r['wall_s']:8.2f} s   cpu {r['cpu_s']:8.2f} s   peak RSS {r['peak_rss_mb']:6d} MB"
+              f"   (all processes together, PSS {r['tree_rss_mb']:6d} MB)")
     print(f"  fill --previous peak RSS {results['fill 12月 --previous']['peak_rss_mb']} MB   "
           f"(goal at 1,000,000 rows: < 1,000 MB)")
     print(json.dumps(results, ensure_ascii=False))
