@@ -19,3 +19,32 @@ def no_calamine(monkeypatch):
 
     monkeypatch.setattr(python_calamine, "CalamineWorkbook", Forbidden)
     monkeypatch.setattr(python_calamine, "load_workbook", Forbidden.from_path)
+
+
+@pytest.fixture
+def started(monkeypatch):
+    """The helper processes processor/io/child.py starts (reader, renderer), each kept to be looked at."""
+    import subprocess
+
+    from processor.io import child
+
+    procs: list = []
+    real = subprocess.Popen
+
+    def popen(*args, **kwargs):
+        procs.append(real(*args, **kwargs))
+        return procs[-1]
+
+    monkeypatch.setattr(child.subprocess, "Popen", popen)
+    return procs
+
+
+@pytest.fixture
+def no_processes(monkeypatch):
+    """A machine where no process can be started (a locked-down sandbox): child.start gives None."""
+    from processor.io import child
+
+    def refuse(*args, **kwargs):
+        raise OSError("no fork here")
+
+    monkeypatch.setattr(child.subprocess, "Popen", refuse)

@@ -4,7 +4,6 @@ side stops."""
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -38,18 +37,11 @@ class Hinted:
 
 
 @pytest.fixture
-def renderer(monkeypatch):
-    """Every hinted sheet rendered in a second process, in small batches; the processes counted."""
+def renderer(monkeypatch, started):
+    """Every hinted sheet rendered in a second process, in small batches; the processes kept
+    (conftest.started)."""
     monkeypatch.setattr(render_process, "MIN_ROWS", 1)
     monkeypatch.setattr(render_process, "BATCH_ROWS", 3)
-    started = []
-    real = subprocess.Popen
-
-    def popen(*args, **kwargs):
-        started.append(real(*args, **kwargs))
-        return started[-1]
-
-    monkeypatch.setattr(child.subprocess, "Popen", popen)
     return started
 
 
@@ -135,13 +127,8 @@ def test_short_sheets_and_lists_render_in_this_process(tmp_path, monkeypatch):
     assert started == []
 
 
-def test_no_processes_here_renders_in_this_process(tmp_path, monkeypatch):
+def test_no_processes_here_renders_in_this_process(tmp_path, monkeypatch, no_processes):
     monkeypatch.setattr(render_process, "MIN_ROWS", 1)
-
-    def refuse(*a, **k):
-        raise OSError("no fork here")
-
-    monkeypatch.setattr(child.subprocess, "Popen", refuse)
     one = write(tmp_path / "a.xlsx", [[1, "a", Decimal("1.50")]] * 5)
     assert one == write(tmp_path / "b.xlsx", [[1, "a", Decimal("1.50")]] * 5, hint=0)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.xlsx", "b.xlsx"]

@@ -3,7 +3,6 @@ exactly iter_sheet's rows and iter_sheet's errors, the reader never outlives the
 sheets stay in this process."""
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
@@ -19,18 +18,10 @@ from processor.io.xlsx_stream import iter_sheet, workbook_sheets  # noqa: E402
 
 
 @pytest.fixture
-def always(monkeypatch):
-    """Every sheet, however small, read in a second process; Popen counted."""
+def always(monkeypatch, started):
+    """Every sheet, however small, read in a second process; the processes kept (conftest.started)."""
     monkeypatch.setattr(sheet_process, "MIN_BYTES", 0)
     monkeypatch.setattr(sheet_process, "BATCH_ROWS", 7)  # several messages even for small sheets
-    started = []
-    real = subprocess.Popen
-
-    def popen(*args, **kwargs):
-        started.append(real(*args, **kwargs))
-        return started[-1]
-
-    monkeypatch.setattr(child.subprocess, "Popen", popen)
     return started
 
 
@@ -100,18 +91,13 @@ def test_small_sheets_and_one_core_machines_read_in_this_process(tmp_path, monke
     assert started == []
 
 
-def test_no_processes_here_reads_in_this_process(tmp_path, monkeypatch):
+def test_no_processes_here_reads_in_this_process(tmp_path, monkeypatch, no_processes):
     monkeypatch.setattr(sheet_process, "MIN_BYTES", 0)
-
-    def refuse(*a, **k):
-        raise OSError("no fork here")
-
-    monkeypatch.setattr(child.subprocess, "Popen", refuse)
     path = build(tmp_path / "a.xlsx", {"S": '<row r="1"><c r="A1"><v>1</v></c></row>'})
     assert list(sheet_process.sheet_rows(path, "S")) == [(1, [1.0])]
 
 
-def test_a_month_filled_through_the_reader_process_is_the_same_ledger(tmp_path, monkeypatch):
+def test_a_month_filled_through_the_reader_process_is_the_same_ledger(tmp_path, monkeypatch, started):
     """The bundled sample, read in a second process and its 台账 rendered in a third, gives every sheet
     of the one-process run, cell for cell (only where the work is done moved)."""
     import contextlib
@@ -135,9 +121,6 @@ def test_a_month_filled_through_the_reader_process_is_the_same_ledger(tmp_path, 
     monkeypatch.setattr(sheet_process, "MIN_BYTES", 0)
     from processor.io import render_process
     monkeypatch.setattr(render_process, "MIN_ROWS", 1)  # and the 台账 (the one sheet with a length hint)
-    started = []
-    real = subprocess.Popen
-    monkeypatch.setattr(child.subprocess, "Popen", lambda *a, **k: started.append(real(*a, **k)) or started[-1])
     two = fill(tmp_path / "two.xlsx")
     assert len(started) == 2, "the sample was not read and rendered in two other processes"
     assert len(alone["台账"]) > 1000 and two == alone
