@@ -1127,46 +1127,28 @@ def _fast_body(chunks: _Chunks, buf: str, pos: int, root: tuple[str, str],
                         else:
                             vals[col] = value
             except (_Fallback, FileError):
-                # lxml reads this row (and says what is wrong with it, if anything)
-                if not m.group(3):
-                    end = _row_end(buf, m.end())
-                    if end is None or end < 0 and (chunks.eof or n_buf - pos > _HEAD_MAX):
-                        degraded = True
-                        break
-                    if end < 0:
-                        buf = buf[pos:] + chunks.read()
-                        pos, n_buf = 0, len(buf)
-                        continue
-                    end += 6
-                row = lxml(buf[pos:end])
-                if row is None:
-                    degraded = True
-                    break
+                closed = bool(m.group(3))  # lxml reads this row (and says what is wrong with it, if anything)
+            else:
                 pos = end
-                lxml_rows += 1
-                STATS["lxml"] += 1
-                yield from place(*_lxml_row(row, st))
-                if lxml_rows > 1000 and lxml_rows > fast:
-                    degraded = True  # mostly rows lxml reads: let it read the rest at its own pace
-                    break
+                fast += 1
+                st.row_index = number_
+                yield from place(number_, vals)
                 continue
-            pos = end
-            fast += 1
-            st.row_index = number_
-            yield from place(number_, vals)
-            continue
-        if buf.startswith("</sheetData>", pos):
-            break
-        m = _ANY_ROW.match(buf, pos)
-        if m is None:
-            if buf.startswith("<row", pos) and len(buf) - pos < _HEAD_MAX and not chunks.eof \
-                    and buf.find(">", pos) < 0:
-                buf = buf[pos:] + chunks.read()
-                pos, n_buf = 0, len(buf)
-                continue
-            degraded = True  # text, a comment, another element: the parser reads from here on
-            break
-        if m.group(1):
+        else:
+            if buf.startswith("</sheetData>", pos):
+                break
+            m = _ANY_ROW.match(buf, pos)
+            if m is None:
+                if buf.startswith("<row", pos) and len(buf) - pos < _HEAD_MAX and not chunks.eof \
+                        and buf.find(">", pos) < 0:
+                    buf = buf[pos:] + chunks.read()
+                    pos, n_buf = 0, len(buf)
+                    continue
+                degraded = True  # text, a comment, another element: the parser reads from here on
+                break
+            closed = bool(m.group(1))
+        # one row for lxml: a row the patterns above could not read, cut at its real end
+        if closed:
             end = m.end()
         else:
             end = _row_end(buf, m.end())
@@ -1186,6 +1168,9 @@ def _fast_body(chunks: _Chunks, buf: str, pos: int, root: tuple[str, str],
         lxml_rows += 1
         STATS["lxml"] += 1
         yield from place(*_lxml_row(row, st))
+        if lxml_rows > 1000 and lxml_rows > fast:
+            degraded = True  # mostly rows lxml reads: let it read the rest at its own pace
+            break
     # the rest (from </sheetData>, or from where this path stopped) is read by iterparse, in a
     # document made of the part's beginning and that rest (the rows read so far are left out)
     STATS.update(fast=fast, degraded=int(degraded))
