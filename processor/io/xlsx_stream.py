@@ -597,8 +597,10 @@ def iter_sheet(path: str | Path, sheet: str) -> Iterator[tuple[int, list]]:
             stream.close()
 
 
-_ORDER = "工作表中的行顺序异常（行号没有递增），无法逐行读取：请在 Excel 中打开并另存后再导入"
-_CELL_ORDER = "工作表中的单元格顺序异常（单元格不在所在行中），无法逐行读取：请在 Excel 中打开并另存后再导入"
+_ORDER = ("工作表中的行顺序异常（行号没有递增：第{row:,}行出现在第{after:,}行之后），无法逐行读取："
+          "请在 Excel 中打开并另存后再导入")
+_CELL_ORDER = ("工作表中的单元格顺序异常（单元格 {ref} 不在所在的第{row:,}行中），无法逐行读取："
+               "请在 Excel 中打开并另存后再导入")
 
 
 class _State:
@@ -620,7 +622,7 @@ class _State:
         pending = self.pending
         if number_ <= yielded:
             if vals or number_ in pending:
-                raise FileError(_ORDER)
+                raise FileError(_ORDER.format(row=number_, after=yielded))
             return []
         out: list[tuple[int, list]] = []
         if pending:
@@ -700,7 +702,7 @@ def _lxml_row(row, st: _State) -> tuple[int, list]:
                     value = cell(c, c.get("t"), c.get("s"))
                     if value is not _EMPTY:
                         if target <= st.yielded or target < number_:
-                            raise FileError(_CELL_ORDER)
+                            raise FileError(_CELL_ORDER.format(ref=ref[:20], row=number_))
                         st.pending.setdefault(target, {})[col] = value
                     continue
         else:
