@@ -10,7 +10,8 @@ re-imports the caller's ``__main__``, which fails under a console script's stdin
 length; both ends are this package's own code, on this machine, in this run.
 
 :func:`usable` says whether to try at all: two cores or more, a platform with processes (not Pyodide,
-as in xlwings Lite) and not a frozen executable (no ``python -m`` to start).
+as in xlwings Lite), not a frozen executable and an interpreter that knows its executable (no
+``python -m`` to start otherwise).
 """
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])  # where `processor` is
 
 
 def usable() -> bool:
-    return (os.cpu_count() or 1) >= 2 and sys.platform != "emscripten" and not getattr(sys, "frozen", False)
+    return ((os.cpu_count() or 1) >= 2 and sys.platform != "emscripten" and not getattr(sys, "frozen", False)
+            and bool(sys.executable))  # an embedded interpreter may not know its own executable
 
 
 def command(module: str, args: list[str]) -> list[str]:

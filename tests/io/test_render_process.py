@@ -124,6 +124,9 @@ def test_short_sheets_and_lists_render_in_this_process(tmp_path, monkeypatch):
     write_workbook(TEMPLATE, tmp_path / "b.xlsx", {"台账": SheetFill([[1, "a"]] * 5, 5, 6)})  # a list
     monkeypatch.setattr(child.os, "cpu_count", lambda: 1)
     write(tmp_path / "c.xlsx", [[1, "a"]] * 5)                      # one core
+    monkeypatch.setattr(child.os, "cpu_count", lambda: 8)
+    monkeypatch.setattr(child.sys, "executable", "")
+    write(tmp_path / "d.xlsx", [[1, "a"]] * 5)                      # an embedded interpreter
     assert started == []
 
 
