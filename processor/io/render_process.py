@@ -16,6 +16,7 @@ removes its file.
 from __future__ import annotations
 
 import os
+import pickle
 import sys
 import tempfile
 import traceback
@@ -119,16 +120,17 @@ def _serve(name: str, inp, out) -> None:
     except SystemExit:
         raise
     except Exception as err:  # noqa: BLE001 — handed back to be raised in the caller
-        try:
-            closing = (_ERROR, err, traceback.format_exc())
-            child.send(out, closing)
-            out.flush()
-        except Exception:  # noqa: BLE001 — an exception that does not pickle
-            closing = (_ERROR, None, traceback.format_exc())
-        else:
-            return
+        closing = (_ERROR, err if _picklable(err) else None, traceback.format_exc())
     child.send(out, closing)
     out.flush()
+
+
+def _picklable(err: BaseException) -> bool:
+    try:
+        pickle.dumps(err, pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001 — any exception type may refuse
+        return False
+    return True
 
 
 if __name__ == "__main__":  # python -m processor.io.render_process TEMP_FILE
