@@ -3,19 +3,20 @@
     for number, row in sheet_rows(path, "结算明细"):   # the rows of xlsx_stream.iter_sheet, unchanged
         ...
 
-Parsing the sheet's XML is a third of a month's fill, and it needs nothing from the rest of the
-run. For a sheet of at least :data:`MIN_BYTES` of XML (about 10,000 rows) on a machine with two
-cores or more, :func:`sheet_rows` starts one reader process (``spawn``: the same on Windows, macOS
-and Linux) that runs :func:`~processor.io.xlsx_stream.iter_sheet` and sends the rows in batches
-of :data:`BATCH_ROWS` through a pipe; meanwhile this process normalises, stores and checks the
+Parsing the sheet's XML needs nothing from the rest of the run (100,000 rows: 1.7 CPU-s of the
+month's 9.6). For a sheet of at least :data:`MIN_BYTES` of XML (about 8,000 rows) on a machine
+with two cores or more, :func:`sheet_rows` starts one reader process (:mod:`processor.io.child`:
+``python -m``, the same on Windows, macOS and Linux) that runs
+:func:`~processor.io.xlsx_stream.iter_sheet` and sends the rows in batches of :data:`BATCH_ROWS`
+through a pipe; meanwhile this process normalises, stores and checks the
 rows already received. The pipe's buffer is the only queue: when this process falls behind, the
 reader waits, so memory stays constant (the reader holds the shared-strings table and one batch).
 
 What the caller sees is exactly what ``iter_sheet`` yields, in order, and a problem in the file is
 the same :class:`~processor.errors.FileError` with the same Chinese message, raised at the same
-row. Smaller sheets, a one-core machine, a platform without processes (Pyodide, as in xlwings
-Lite) or a frozen executable (no ``python -m`` to start) read in this process: starting the
-reader costs about 0.1 s.
+row. Smaller sheets, and machines where :func:`processor.io.child.usable` says no (one core,
+Pyodide as in xlwings Lite, a frozen executable), read in this process: starting the reader costs
+about 0.1 s.
 
 The file must have passed :func:`processor.io.safety.check_xlsx` first, as for ``iter_sheet``.
 """
@@ -33,7 +34,7 @@ from .xlsx_stream import _Book, iter_sheet
 
 __all__ = ["sheet_rows", "MIN_BYTES", "BATCH_ROWS"]
 
-MIN_BYTES = 8 << 20   # of the sheet's XML, unpacked: ~10,000 rows of a 19-column export
+MIN_BYTES = 8 << 20   # of the sheet's XML, unpacked: ~8,000 rows of a 19-column export
 BATCH_ROWS = 1000     # rows a message: a few hundred kB, small against the pipe's cost per message
 
 _END, _FILE_ERROR, _BUG = "end", "file", "bug"
