@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import os
 import pickle
+import secrets
 import sys
-import tempfile
 import traceback
 from pathlib import Path
 
@@ -37,8 +37,7 @@ def render(renderer, rows, first: int, measure, spill_dir: Path):
 
     Returns (rows written, the temp file open for reading at its start, its size, the measure with
     every row seen), or None when no process could be started (then nothing of ``rows`` was read)."""
-    fd, name = tempfile.mkstemp(dir=spill_dir, prefix=".xlsx-rows-")
-    os.close(fd)
+    name = _temp_file(spill_dir)
     proc = child.start(__name__, [name], to_child=True)
     if proc is None:
         os.unlink(name)
@@ -54,6 +53,19 @@ def render(renderer, rows, first: int, measure, spill_dir: Path):
     count, measured = done
     size = os.fstat(spill.fileno()).st_size
     return count, spill, size, measured
+
+
+def _temp_file(folder: Path) -> str:
+    """An empty temp file in ``folder`` for the renderer to fill, named as write_atomically names its
+    own (``.<name>.yibao-<pid>-<hex>.tmp``): a run killed outright (kill -9, power cut) leaves it, and
+    the next run in that folder removes it (xlsx_splice.remove_stale_temps) once this pid is gone."""
+    while True:
+        name = os.path.join(folder, f".xlsx-rows.yibao-{os.getpid()}-{secrets.token_hex(4)}.tmp")
+        try:
+            os.close(os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600))
+            return name
+        except FileExistsError:
+            continue
 
 
 def _feed(proc, renderer, rows, first: int, measure):

@@ -135,3 +135,21 @@ def test_no_processes_here_renders_in_this_process(tmp_path, monkeypatch, no_pro
     one = write(tmp_path / "a.xlsx", [[1, "a", Decimal("1.50")]] * 5)
     assert one == write(tmp_path / "b.xlsx", [[1, "a", Decimal("1.50")]] * 5, hint=0)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.xlsx", "b.xlsx"]
+
+
+def test_a_killed_runs_temp_file_is_one_the_next_run_removes(tmp_path):
+    """kill -9 leaves the renderer's file behind (an open file is not removed by anyone): it is named as
+    write_atomically's temp files are, so remove_stale_temps takes it once its process is gone."""
+    import os
+    import time
+
+    from processor.io import xlsx_splice
+
+    name = Path(render_process._temp_file(tmp_path))
+    assert xlsx_splice._TMP_NAME.match(name.name) and name.name.startswith(".")
+    assert xlsx_splice.remove_stale_temps(tmp_path, now=time.time() + 3600) == []  # this process is alive
+    left = tmp_path / ".xlsx-rows.yibao-999999999-0a1b2c3d.tmp"  # as left by a pid long gone
+    os.rename(name, left)
+    assert xlsx_splice.remove_stale_temps(tmp_path) == []            # too recent: another run may own it
+    later = left.stat().st_mtime + xlsx_splice.STALE_SECONDS + 1
+    assert xlsx_splice.remove_stale_temps(tmp_path, now=later) == [left]
