@@ -461,6 +461,27 @@ class _Sheet:
         self.dates: dict[str, object] = {}
         self.durations: dict[str, object] = {}
 
+    def untyped(self, text: str, s: str | None):
+        """A ``<v>`` of a cell without ``t`` (non-empty text) under style ``s``: a float, or the date or
+        duration :meth:`number` makes of it — the common cases (no style, a style that is no date, a
+        date already seen) without the call."""
+        if s is None:
+            try:
+                return float(text)
+            except ValueError:
+                return text
+        kind = self.kinds.get(s)
+        if kind is None:
+            try:
+                return float(text)
+            except ValueError:
+                return self.number(text, s, False)
+        if kind == _DATE:
+            value = self.dates.get(text)
+            if value is not None:
+                return value
+        return self.number(text, s, False)
+
     def number(self, text: str, s: str | None, explicit: bool):
         try:
             value = float(text)
@@ -672,12 +693,9 @@ def _lxml_row(row, st: _State) -> tuple[int, list]:
         sheet = st.sheet = _Sheet(st.strings, st.kinds, st.is_1904, row.tag[:-3])
     strings = st.strings
     C, V, IS, T = sheet.C, sheet.V, sheet.IS, sheet.T
-    get_kind = st.kinds.get
-    dates = sheet.dates
-    number = sheet.number
+    untyped = sheet.untyped
     cell = sheet.cell
     cols = _COLS
-    float_ = float
     rr = row.get("r")
     if rr is not None:
         try:
@@ -717,25 +735,7 @@ def _lxml_row(row, st: _State) -> tuple[int, list]:
                     text = ch.text
                     if not text:
                         continue
-                    s = c.get("s")
-                    if s is None:
-                        try:
-                            value = float_(text)
-                        except ValueError:
-                            value = text
-                    else:
-                        kind = get_kind(s)
-                        if kind is None:
-                            try:
-                                value = float_(text)
-                            except ValueError:
-                                value = number(text, s, False)
-                        elif kind == 1:
-                            value = dates.get(text)
-                            if value is None:
-                                value = number(text, s, False)
-                        else:
-                            value = number(text, s, False)
+                    value = untyped(text, c.get("s"))
                 else:
                     value = cell(c, t, None)
             elif t == "s":
@@ -999,11 +999,9 @@ def _fast_body(chunks: _Chunks, buf: str, pos: int, root: tuple[str, str],
         return doc[0][0]
 
     sheet = None  # st.sheet, once a row has made it
-    dates = number = v_value = None
+    untyped = v_value = None
     strings = st.strings
-    get_kind = st.kinds.get
     cols = _COLS
-    float_ = float
     row_match = _ROW.match
     cells_of = _CELL.findall
     attr_cache: dict[str, tuple] = {}
@@ -1039,7 +1037,7 @@ def _fast_body(chunks: _Chunks, buf: str, pos: int, root: tuple[str, str],
                     degraded = True  # the first row was in another namespace: lxml reads the rest
                     break
                 sheet = st.sheet
-                dates, number, v_value = sheet.dates, sheet.number, sheet.v_value
+                untyped, v_value = sheet.untyped, sheet.v_value
             if m.group(3):
                 end = content_end = m.end()
             else:
@@ -1079,24 +1077,7 @@ def _fast_body(chunks: _Chunks, buf: str, pos: int, root: tuple[str, str],
                             if t is None:
                                 if not vt:
                                     continue
-                                if s is None:
-                                    try:
-                                        value = float_(vt)
-                                    except ValueError:
-                                        value = vt
-                                else:
-                                    kind = get_kind(s)
-                                    if kind is None:
-                                        try:
-                                            value = float_(vt)
-                                        except ValueError:
-                                            value = number(vt, s, False)
-                                    elif kind == 1:
-                                        value = dates.get(vt)
-                                        if value is None:
-                                            value = number(vt, s, False)
-                                    else:
-                                        value = number(vt, s, False)
+                                value = untyped(vt, s)
                             elif t == "s":
                                 try:
                                     value = strings[int(vt)]
