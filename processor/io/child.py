@@ -50,8 +50,15 @@ def start(module: str, args: list[str], to_child: bool) -> subprocess.Popen | No
 
 def send(stream, obj) -> None:
     data = pickle.dumps(obj, pickle.HIGHEST_PROTOCOL)
-    stream.write(_HEAD.pack(len(data)))
-    stream.write(data)
+    _write_all(stream, _HEAD.pack(len(data)) + data)
+
+
+def _write_all(stream, data: bytes) -> None:
+    """A raw pipe (bufsize=0) may take part of a write (a signal arriving mid-way): write the rest."""
+    view = memoryview(data)
+    while view:
+        n = stream.write(view)
+        view = view[n if n is not None else len(view):]
 
 
 def receive(stream):

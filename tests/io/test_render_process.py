@@ -153,3 +153,25 @@ def test_a_killed_runs_temp_file_is_one_the_next_run_removes(tmp_path):
     assert xlsx_splice.remove_stale_temps(tmp_path) == []            # too recent: another run may own it
     later = left.stat().st_mtime + xlsx_splice.STALE_SECONDS + 1
     assert xlsx_splice.remove_stale_temps(tmp_path, now=later) == [left]
+
+
+def test_a_message_goes_out_whole_when_the_pipe_takes_part_of_a_write():
+    """A raw pipe may write only part of what it is given (a signal mid-way): child.send writes the rest."""
+    import io
+
+    class Trickle(io.RawIOBase):
+        def __init__(self):
+            self.got = bytearray()
+
+        def writable(self):
+            return True
+
+        def write(self, b):
+            part = bytes(b[:7])  # at most 7 bytes a call
+            self.got += part
+            return len(part)
+
+    out = Trickle()
+    rows = [[i, "结算" * 50, Decimal("1.50"), dt.date(2024, 1, 2)] for i in range(300)]
+    child.send(out, rows)
+    assert child.receive(io.BytesIO(bytes(out.got))) == rows
