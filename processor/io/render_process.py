@@ -81,8 +81,8 @@ def _feed(proc, renderer, rows, first: int, measure):
             child.send(proc.stdin, batch)
         child.send(proc.stdin, [])  # the end
         proc.stdin.close()
-    except BrokenPipeError:
-        pass  # the renderer stopped: its message says why
+    except OSError:  # BrokenPipeError; on Windows EINVAL: the renderer stopped, its message says why
+        pass
     message = child.receive(proc.stdout)
     if message is None:
         raise child.died(proc, "写入台账")
