@@ -18,7 +18,7 @@ from ..engine import Engine
 from ..errors import FileError
 from ..io.headers import PAYMENT_COLUMNS, ROSTER_COLUMNS
 from ..io.reader import read_export, require_columns
-from ..io.xlsx_splice import SheetFill, check_output, write_workbook
+from ..io.xlsx_splice import SheetFill, check_output, make_folder, write_workbook
 from ..money import format_yuan
 from ..settings import load_settings
 from . import compare as cmp
@@ -41,11 +41,7 @@ def _out_dir(path: str, option: str = "--out") -> Path:
     out = Path(path)
     if out.exists() and not out.is_dir():
         raise FileError(f"{option} 应为文件夹：{out} 是一个文件")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise FileError(f"无法创建输出文件夹 {out}（{exc.strerror or exc}）：请换一个可写的输出位置") from None
-    return out
+    return make_folder(out)
 
 
 def _texts(book: str, sheet: str, title: str, unit: str, period: str) -> dict[str, dict[str, str]]:

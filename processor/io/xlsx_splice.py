@@ -48,7 +48,7 @@ from defusedxml.ElementTree import fromstring as _parse_xml
 from ..errors import FileError, InputError
 from . import child, render_process
 
-__all__ = ["Formula", "SheetFill", "write_workbook", "check_output", "lock_files", "remove_stale_temps",
+__all__ = ["Formula", "SheetFill", "write_workbook", "check_output", "make_folder", "lock_files", "remove_stale_temps",
            "COMPRESS_LEVEL"]
 
 COMPRESS_LEVEL = 1  # deflate level of streamed sheets; 100k rows: 0.5 s / 15.6 MB at 1, 0.75 s / 14.3 MB at 3, 1.6 s / 12.2 MB at 6
@@ -995,6 +995,17 @@ def lock_files(out: Path) -> list[Path]:
     """The lock files an office program keeps beside ``out`` while it has it open:
     ``~$name`` (Excel, WPS) and ``.~lock.name#`` (LibreOffice)."""
     return [p for p in (out.parent / f"~${out.name}", out.parent / f".~lock.{out.name}#") if p.exists()]
+
+
+def make_folder(folder: Path) -> Path:
+    """``folder`` and its parents made if missing; a Chinese :class:`FileError` when that cannot be
+    done (read-only disk, no permission, a file in the way). Returns ``folder``."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise FileError(f"无法创建输出文件夹 {folder}（{exc.strerror or exc}）：请换一个可写的输出位置") from None
+    return folder
 
 
 def check_output(out: Path, force: bool) -> None:

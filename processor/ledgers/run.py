@@ -17,7 +17,7 @@ from ..io.headers import column_letter
 from ..io.inputs import expand
 from ..io.reader import open_export, require_columns
 from ..io.mask import mask_text
-from ..io.xlsx_splice import check_output, write_workbook
+from ..io.xlsx_splice import check_output, make_folder, write_workbook
 from ..money import format_yuan
 from ..settings import load_settings
 from .benefit import default_layout, header_texts, ledger_title, page_header_text, sheet_header_texts, sheets, template_for
@@ -147,10 +147,7 @@ def fill(args) -> int:
     texts.update(sheet_header_texts(title, args.unit, period, made_on,
                                     [s for s in SHEET_INFO_CELLS if s in layout.extra_sheets]))
     say(f"写出 {out} …")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise FileError(f"无法创建输出文件夹 {out.parent}（{exc.strerror or exc}）：请换一个可写的输出位置") from None
+    make_folder(out.parent)
     try:
         write_workbook(layout.template, out, fills, texts, force=args.force)
     finally:

@@ -22,6 +22,7 @@ from pathlib import Path
 from ..book import default_book
 from ..errors import FileError, InputError, YibaoError
 from ..io.mask import mask_text
+from ..io.xlsx_splice import make_folder
 from ..money import format_yuan
 from ..settings import load_settings
 from . import lock
@@ -59,11 +60,7 @@ def _prepare_out(out: Path) -> Path:
     work = out / WORK
     if out.is_dir() and any(out.iterdir()) and not (work / mf.MANIFEST).is_file() and not work.is_dir():
         raise FileError(f"输出文件夹 {out} 已有其他文件，且不是 yibao province 的输出文件夹：请给一个新的或空的文件夹")
-    try:
-        work.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise FileError(f"无法创建输出文件夹 {out}（{exc.strerror or exc}）：请换一个可写的位置") from None
-    return work
+    return make_folder(work)
 
 
 def _clear(work: Path, keep: set[str] = frozenset()) -> None:

@@ -10,7 +10,7 @@ from ..book import default_book
 from ..errors import FileError, InputError
 from ..io.mask import mask_text
 from ..io.reader import read_export, require_columns
-from ..io.xlsx_splice import check_output
+from ..io.xlsx_splice import check_output, make_folder
 from ..ledgers.normalise import REQUIRED_COLUMNS
 from ..ledgers.previous import check_months, read_previous_all
 from ..ledgers.run import _check_out, _first_settlement, _progress, _reject_guard
@@ -36,10 +36,7 @@ def prepare(args):
     previous = read_previous_all(args.previous, region) if args.previous else None
     if previous:
         check_months(previous, *_first_settlement(table))
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise FileError(f"无法创建输出文件夹 {out.parent}（{exc.strerror or exc}）：请换一个可写的输出位置") from None
+    make_folder(out.parent)
     return region, settings, out, table, previous, say
 
 
