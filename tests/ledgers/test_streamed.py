@@ -15,6 +15,7 @@ from processor.chain import Claim
 from processor.ledgers.benefit import check_rows, state_rows, summary_rows
 from processor.ledgers.compute import compute, compute_stream
 from processor.ledgers.normalise import ClaimRow
+from processor.ledgers import store as store_module
 from processor.ledgers.store import ClaimStore, _record, _row
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -42,10 +43,12 @@ def test_a_claim_comes_back_from_the_store_unchanged(row):
     assert _row(_record(row, 3)) == replace(row, source=3)
 
 
-@settings(max_examples=50, deadline=None)
-@given(rows=st.lists(st.tuples(claim_rows(), st.integers(0, 3)), max_size=30))
-def test_the_store_gives_every_claim_once_in_settlement_order(rows):
-    with ClaimStore() as store:
+@settings(max_examples=80, deadline=None)
+@given(rows=st.lists(st.tuples(claim_rows(), st.integers(0, 3)), max_size=30), held=st.integers(0, 31))
+def test_the_store_gives_every_claim_once_in_settlement_order(rows, held):
+    """held: how many claims the store keeps in memory before it goes to its file (0: all on disk,
+    ≥ len(rows): none) — the claims come back the same either way, and when the file takes over midway."""
+    with ClaimStore(held_rows=held) as store:
         for row, source in rows:
             store.add(row, source)
         back = list(store.in_order())
@@ -56,12 +59,12 @@ def test_the_store_gives_every_claim_once_in_settlement_order(rows):
 
 
 @settings(max_examples=100, deadline=None)
-@given(rows=st.lists(st.tuples(claim_rows(), st.integers(0, 3)), max_size=40))
-def test_claims_read_in_file_and_row_order_come_back_as_sorted(rows):
+@given(rows=st.lists(st.tuples(claim_rows(), st.integers(0, 3)), max_size=40), held=st.integers(0, 41))
+def test_claims_read_in_file_and_row_order_come_back_as_sorted(rows, held):
     """Claims added in (input file, source row) order, as fill reads them, are counted out by date
     (ClaimStore._order, no list of a million ints): the same order as the sort by the whole key."""
     rows = sorted(rows, key=lambda t: (t[1], t[0].source_row))
-    with ClaimStore() as store:
+    with ClaimStore(held_rows=held) as store:
         for row, source in rows:
             store.add(row, source)
         keys = store._keys
@@ -70,16 +73,22 @@ def test_claims_read_in_file_and_row_order_come_back_as_sorted(rows):
             rows, key=lambda t: (t[0].claim.settled_on, t[1], t[0].source_row))]
 
 
-def streamed(rows, finish=None):
-    outcome = compute_stream(table(rows), REGION, SETTINGS, finish=finish)
-    outcome.lines = list(outcome.lines)  # what the writer does: one pass, before the other sheets
+def streamed(rows, finish=None, held=None):
+    """held: claims the store keeps in memory (None: its default, which holds every claim of these tables)."""
+    kept = store_module.HELD_ROWS
+    store_module.HELD_ROWS = kept if held is None else held
+    try:
+        outcome = compute_stream(table(rows), REGION, SETTINGS, finish=finish)
+        outcome.lines = list(outcome.lines)  # what the writer does: one pass, before the other sheets
+    finally:
+        store_module.HELD_ROWS = kept
     return outcome
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(rows=tables())
-def test_the_streamed_run_equals_the_in_memory_run(rows):
-    memory, stream = compute(table(rows), REGION, SETTINGS), streamed(rows)
+@given(rows=tables(), held=st.none() | st.integers(0, 5))
+def test_the_streamed_run_equals_the_in_memory_run(rows, held):
+    memory, stream = compute(table(rows), REGION, SETTINGS), streamed(rows, held=held)
     assert summary(stream) == summary(memory)
     assert stream.states == memory.states
     assert stream.rows_read == memory.rows_read == len(rows)  # rows in = rows out + rows rejected
@@ -118,13 +127,19 @@ def test_a_store_that_cannot_be_written_is_a_chinese_error_not_a_traceback(tmp_p
 
         def close(self):
             pass
-    store = ClaimStore(str(tmp_path))
+    store = ClaimStore(str(tmp_path), held_rows=0)  # every claim goes to the file at once
     store._fh.close()
     store._fh = Full()
     row = ClaimRow(2, Claim("S1", "p", date(2022, 3, 1), "住院", 100, 100, 50), "低保对象", "甲", "p", "", "", "",
                    None, None, None, None, None, False)
     with pytest.raises(FileError, match="磁盘空间不足"):
         store.add(row)
+    held = ClaimStore(str(tmp_path), held_rows=1)  # the disk fills when the month outgrows memory
+    held._fh.close()
+    held._fh = Full()
+    held.add(row)
+    with pytest.raises(FileError, match="磁盘空间不足"):
+        held.add(replace(row, source_row=3))
 
 
 # figures in fen around where Earlier switches from 4-byte to 8-byte integers, and far beyond
