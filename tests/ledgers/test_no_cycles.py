@@ -1,7 +1,8 @@
 """settle_claims pauses the cyclic garbage collector (compute.no_cycle_collection): safe only while
 normalising and settling make no reference cycles, which nothing else would free. On random years
 (duplicates, reversals, several identities, caps reached, bad rows) a run leaves no cyclic garbage,
-and the collector's state is what it was before, also after an error."""
+and the collector's state is what it was before, also after an error. `yibao fill` pauses it for the whole
+run: what cyclic garbage a fill leaves does not grow with the month."""
 from __future__ import annotations
 
 import gc
@@ -74,3 +75,53 @@ def test_settle_claims_runs_with_the_collector_paused(monkeypatch):
              "policy_cost": 40_000.0, "basic_paid": 25_000.0}
     compute(table([claim]), REGION, SETTINGS)
     assert seen and not any(seen) and gc.isenabled()
+
+
+def _month(n: int) -> list[dict]:
+    """n claims of a handful of persons over a month: several identities, a duplicate, a reversal, a bad row."""
+    kinds = ["低保对象", "特困人员", "防止返贫监测对象", "低保对象、边缘易致贫人口"]
+    rows = [{"结算ID": f"S{i}", "姓名": f"人{i % 7}", "证件号码": gb_id(i % 7), "人员类别": kinds[i % 7 % 4],
+             "镇街": "城关镇", "村（居）": f"{i % 3}村", "医疗类别": "住院", "是否转诊": "是",
+             "就诊医疗机构名称": "县医院", "入院日期": date(2022, 3, 1), "出院日期": date(2022, 3, 2),
+             "结算日期": date(2022, 3, 1 + i % 28), "医疗费总额": 20_000.0 + 97 * i,
+             "符合范围金额": 18_000.0 + 97 * i, "统筹基金支出": 9_000.0}
+            for i in range(n)]
+    rows.append(dict(rows[0]))  # a duplicate 结算ID
+    rows.append({**rows[1], "医疗费总额": -rows[1]["医疗费总额"], "符合范围金额": -rows[1]["符合范围金额"],
+                 "统筹基金支出": -9_000.0, "结算日期": date(2022, 3, 28)})  # a reversal
+    rows.append({**rows[2], "结算ID": "BAD", "证件号码": "123"})  # a bad row
+    return rows
+
+
+@pytest.mark.parametrize("processes", [False, True], ids=["one process", "reader and renderer processes"])
+def test_a_streamed_fill_makes_no_cyclic_garbage_per_claim(tmp_path, monkeypatch, processes):
+    """`yibao fill` runs with the collector paused (run.fill): whatever cyclic garbage a run leaves must not
+    grow with the month, or a month of a city would hold it all until the end. A month of 40 claims and one
+    of 400 leave the same (the reader, the renderer's pipe and the zip writer included)."""
+    import contextlib
+    import io
+
+    from exports import write_export
+    from processor.cli import main
+    from processor.io import render_process, sheet_process
+    if processes:  # the helper processes for a small month too
+        monkeypatch.setattr(render_process, "MIN_ROWS", 1)
+        monkeypatch.setattr(sheet_process, "MIN_BYTES", 1)
+    settings_file = Path(__file__).resolve().parents[2] / "settings.example.toml"  # the figures do not matter here
+
+    def fill(n: int) -> int:
+        """Cyclic garbage the run of a month of n claims leaves (the export written before: openpyxl's is not ours)."""
+        export, out = tmp_path / f"m{n}.xlsx", tmp_path / f"m{n}_台账.xlsx"
+        write_export(export, _month(n))
+        gc.collect()
+        gc.disable()
+        try:
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                assert main(["fill", "医疗救助台账", str(export), "--region", "阳城", "--out", str(out),
+                             "--settings", str(settings_file), "--quiet"]) == 0
+            return gc.collect()
+        finally:
+            gc.enable()
+    fill(20)  # imports, policy views and caches made once
+    left = [fill(40), fill(400)]
+    assert left[0] == left[1], left
