@@ -371,7 +371,7 @@ def no_cycle_collection():
     every Line, and each collection walks the ones already kept: at 20,000 claims the collector was
     over half of settle_claims' time (bench/bench_chain.py, CPU µs a claim: 阳城 23.9 → 11.7, 赣州 30.8 → 16.6).
     `yibao fill` pauses it for the whole month (run.fill), whose claim store holds up to 150,000 claims
-    (100,000 rows: 0.43 s in 294 collections before, measured with gc.callbacks).
+    (100,000 rows: 0.68 s in 697 collections before, measured with gc.callbacks).
     Pausing is safe because the chain makes no reference cycles (tests/ledgers/test_no_cycles.py:
     gc.collect() after a run finds nothing; after a whole fill, the same few hundred objects for 40 claims
     as for 400), so nothing waits for the collector; reference counting frees everything as before. The
