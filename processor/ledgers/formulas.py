@@ -36,7 +36,7 @@ from ..identities import ORDINARY
 from ..money import format_yuan, round_fen
 from ..rules.common import Ctx
 
-from xlsx_templates.build import PARAM_COLUMNS as COLUMNS  # noqa: E402  (the sheet's columns, in the template)
+from xlsx_templates.layout import PARAM_COLUMNS as COLUMNS  # noqa: E402  (the sheet's columns, in the template)
 
 SHEET = "政策参数"
 HUGE = 10 ** 14  # fen: "no limit" (a billion yuan is 10**11 fen)

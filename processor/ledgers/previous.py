@@ -14,14 +14,14 @@ from ..io.safety import check_xlsx
 from ..io.sheet_process import sheet_rows
 from ..io.xlsx_stream import CORRUPT, sheet_names
 from ..money import parse_amount
-from xlsx_templates.build import SHEET_ROWS, STATE_COLUMNS_V1
+from xlsx_templates.layout import SHEET_ROWS, STATE_COLUMNS_V1
 
 from .benefit import STATE_COLUMNS, STATE_SHEET
 from .compute import PreviousLedger
 
 _LEDGER_NEEDS = ("结算ID", "证件号码", "结算日期", "政策范围内费用", "基本医保支付", "大病保险", "医疗救助", "个人自付")
 # our own column names (a header text already one of them needs no alias lookup)
-from xlsx_templates.build import LEDGER_COLUMNS as _LC  # noqa: E402
+from xlsx_templates.layout import LEDGER_COLUMNS as _LC  # noqa: E402
 _KNOWN = frozenset(c for cols in _LC.values() for c in cols)
 
 

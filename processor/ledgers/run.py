@@ -27,7 +27,7 @@ from .normalise import REQUIRED_COLUMNS
 from .previous import check_months, read_previous_all
 from .template import OUTPUT_COLUMNS, STANDARD_SHEETS, bureau_layout, complete_template, fit_prototype
 
-from xlsx_templates.build import GENERIC, SHEET_INFO_CELLS
+from xlsx_templates.layout import GENERIC, SHEET_INFO_CELLS
 
 _PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
 

@@ -23,7 +23,7 @@ from operator import itemgetter
 from pathlib import Path
 from types import SimpleNamespace
 
-from xlsx_templates.build import INFO_CELLS, SHEET_ROWS
+from xlsx_templates.layout import INFO_CELLS, SHEET_ROWS
 
 from ..io.xlsx_splice import SheetFill, write_workbook
 from ..ledgers.benefit import (default_layout, header_texts, ledger_title, page_header_text, row_values, sheets,
