@@ -1,0 +1,178 @@
+"""A zip member written from bytes already deflated elsewhere (issue 12: the renderer process compresses).
+
+A long sheet's rows are rendered — and now also deflated — in the renderer process
+(:mod:`processor.io.render_process`) while this process settles them. The member is then three raw
+deflate pieces, one after the other, as pigz joins the pieces its threads compress:
+
+    head   compressobj(level, DEFLATED, -15): compress + flush(Z_SYNC_FLUSH)   (this process)
+    rows   the same, in the renderer: compress chunk by chunk + flush(Z_SYNC_FLUSH)
+    tail   a fresh compressobj: compress + flush(Z_FINISH)                     (this process)
+
+Each piece starts with an empty history, so no back-reference reaches before its own start; a sync
+flush ends a piece on a byte boundary without a last block (BFINAL), and only the tail's Z_FINISH
+writes one: the concatenation is one valid deflate stream. Its CRC-32 is combined from the pieces'
+(:func:`crc32_combine`, zlib's algorithm; Python's zlib does not expose it), its size is their sum.
+
+zipfile has no public way to store bytes that are already compressed. :func:`write_member` opens the
+member with ``ZipFile.open(zinfo, "w")`` (``zinfo.file_size`` set to the exact size beforehand, from
+which zipfile decides on ZIP64 as for any member of known size), puts a pass-through in place of the
+writer's compressor and, before the writer is closed, sets the CRC and size it writes into the local
+header and the central directory. That relies on three attributes of zipfile's ``_ZipWriteFile``
+(``_compressor``, ``_crc``, ``_file_size``; the same in Python 3.11–3.14). :func:`usable` writes and
+reads back a small member once per process the same way; when it fails (a zipfile that works
+differently) the renderer writes plain XML and this process deflates it, as before.
+"""
+from __future__ import annotations
+
+import functools
+import io
+import zlib
+import zipfile
+
+__all__ = ["crc32_combine", "Deflater", "piece", "write_member", "usable"]
+
+_CHUNK = 1 << 20
+
+
+# --------------------------------------------------------------------------------------------
+# CRC-32 of a concatenation (zlib's crc32_combine: arithmetic on polynomials over GF(2))
+
+_POLY = 0xEDB88320  # CRC-32's polynomial, bit-reversed: bit 31 is x^0
+
+
+def _multmodp(a: int, b: int) -> int:
+    """a(x) · b(x) modulo the CRC polynomial (zlib's multmodp)."""
+    m = 1 << 31
+    p = 0
+    while a:
+        if a & m:
+            p ^= b
+            a ^= m
+        m >>= 1
+        b = (b >> 1) ^ _POLY if b & 1 else b >> 1
+    return p
+
+
+_X2N = [1 << 30]  # x^(2^k) mod p for k = 0 … 31 (x^1 = bit 30)
+for _ in range(31):
+    _X2N.append(_multmodp(_X2N[-1], _X2N[-1]))
+
+
+def _x2nmodp(n: int, k: int) -> int:
+    """x^(n · 2^k) mod p (zlib's x2nmodp)."""
+    p = 1 << 31  # x^0
+    while n:
+        if n & 1:
+            p = _multmodp(_X2N[k & 31], p)
+        n >>= 1
+        k += 1
+    return p
+
+
+def crc32_combine(crc1: int, crc2: int, len2: int) -> int:
+    """The CRC-32 of ``a + b`` from ``crc1 = crc32(a)``, ``crc2 = crc32(b)`` and ``len2 = len(b)``."""
+    if len2 < 0:
+        raise ValueError("len2 must not be negative")
+    return _multmodp(_x2nmodp(len2, 3), crc1 & 0xFFFFFFFF) ^ (crc2 & 0xFFFFFFFF)
+
+
+# --------------------------------------------------------------------------------------------
+# pieces of one deflate stream
+
+class Deflater:
+    """Raw deflate of bytes given in chunks, with their CRC-32 and length; :meth:`end` closes the piece
+    with a sync flush (byte-aligned, no last block), so another piece may follow it."""
+
+    def __init__(self, level: int):
+        self._zobj = zlib.compressobj(level, zlib.DEFLATED, -15)
+        self.crc = 0
+        self.size = 0
+
+    def compress(self, data: bytes) -> bytes:
+        self.crc = zlib.crc32(data, self.crc)
+        self.size += len(data)
+        return self._zobj.compress(data)
+
+    def end(self) -> bytes:
+        return self._zobj.flush(zlib.Z_SYNC_FLUSH)
+
+
+def piece(data: bytes, level: int, last: bool) -> bytes:
+    """``data`` as one piece of a raw deflate stream: sync-flushed, or finished when ``last``."""
+    zobj = zlib.compressobj(level, zlib.DEFLATED, -15)
+    return zobj.compress(data) + zobj.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
+
+
+# --------------------------------------------------------------------------------------------
+# the member
+
+class _PassThrough:
+    """In place of the member writer's compressor: what it is given is already deflated; ``flush``
+    gives the last piece (the tail, ending the stream)."""
+
+    def __init__(self, last: bytes):
+        self._last = last
+
+    def compress(self, data):
+        return data
+
+    def flush(self, *args):
+        last, self._last = self._last, b""
+        return last
+
+
+_WRITER_ATTRIBUTES = ("_compressor", "_crc", "_file_size")
+
+
+def write_member(dst: zipfile.ZipFile, zinfo: zipfile.ZipInfo, head: bytes, body, body_crc: int, body_size: int,
+                 tail: bytes, level: int) -> None:
+    """The member ``zinfo`` of ``dst``: ``head`` + the rows + ``tail``, deflated, where ``body`` is a
+    binary file holding the rows already deflated as a sync-flushed piece (:class:`Deflater`),
+    ``body_crc`` and ``body_size`` the CRC-32 and length of the rows themselves.
+
+    Raises RuntimeError when zipfile's member writer is not the one this relies on or the member it
+    wrote does not carry the CRC and size given (:func:`usable` says beforehand whether it is); the
+    caller's error path then removes the whole workbook, as for any error while writing."""
+    size = len(head) + body_size + len(tail)
+    crc = crc32_combine(crc32_combine(zlib.crc32(head), body_crc, body_size), zlib.crc32(tail), len(tail))
+    zinfo.compress_type = zipfile.ZIP_DEFLATED
+    zinfo.file_size = size  # zipfile writes the ZIP64 header when size × 1.05 passes ZIP64_LIMIT
+    last = piece(tail, level, last=True)
+    member = dst.open(zinfo, "w")
+    try:
+        if not all(hasattr(member, a) for a in _WRITER_ATTRIBUTES):
+            raise RuntimeError("zipfile 的成员写入器与预期不同")
+        member._compressor = _PassThrough(last)
+        member.write(piece(head, level, last=False))
+        while True:
+            chunk = body.read(_CHUNK)
+            if not chunk:
+                break
+            member.write(chunk)
+        member._crc = crc
+        member._file_size = size
+    finally:
+        member.close()
+    if zinfo.CRC != crc or zinfo.file_size != size:
+        raise RuntimeError("zipfile 写入的校验值或大小与给定的不同")
+
+
+@functools.cache
+def usable() -> bool:
+    """Whether :func:`write_member` works with this Python's zipfile: a small member written that way
+    in memory reads back (zipfile checks its CRC) as the bytes it was made of."""
+    head, tail = b"<worksheet><sheetData>", b"</sheetData></worksheet>"
+    rows = b'<row r="1"><c r="A1"><v>1</v></c></row>' * 200
+    body = Deflater(1)
+    deflated = body.compress(rows) + body.end()
+    buf = io.BytesIO()
+    try:
+        with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr("a.xml", b"<a/>")
+            write_member(zf, zipfile.ZipInfo("b.xml"), head, io.BytesIO(deflated), body.crc, body.size, tail, 1)
+            zf.writestr("c.xml", b"<c/>")
+        with zipfile.ZipFile(buf) as zf:
+            return (zf.testzip() is None and zf.read("b.xml") == head + rows + tail
+                    and zf.read("a.xml") == b"<a/>" and zf.read("c.xml") == b"<c/>")
+    except Exception:  # noqa: BLE001 — any failure means: deflate in this process, as before
+        return False

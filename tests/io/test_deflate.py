@@ -1,0 +1,165 @@
+"""A zip member from bytes deflated elsewhere (processor/io/deflate.py): the CRC of a concatenation, pieces
+of deflate that join into one stream, the member zipfile reads back, ZIP64 decided from the member's
+size, and the way back to deflating here when zipfile's member writer is not the one it knows."""
+from __future__ import annotations
+
+import io
+import struct
+import zipfile
+import zlib
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from processor.io import deflate
+from processor.io.xlsx_splice import COMPRESS_LEVEL
+
+
+@given(a=st.binary(max_size=3000), b=st.binary(max_size=3000))
+def test_crc32_combine_is_the_crc_of_the_concatenation(a, b):
+    assert deflate.crc32_combine(zlib.crc32(a), zlib.crc32(b), len(b)) == zlib.crc32(a + b)
+
+
+@given(c1=st.integers(0, 2**32 - 1), c2=st.integers(0, 2**32 - 1), c3=st.integers(0, 2**32 - 1),
+       n2=st.integers(0, 2**40), n3=st.integers(0, 2**40))
+def test_crc32_combine_joins_the_same_way_in_any_grouping(c1, c2, c3, n2, n3):
+    """Lengths far past 4 GB (the sheet of a ZIP64 member): (a + b) + c and a + (b + c) agree."""
+    combine = deflate.crc32_combine
+    assert combine(combine(c1, c2, n2), c3, n3) == combine(c1, combine(c2, c3, n3), n2 + n3)
+
+
+def test_crc32_combine_builds_a_megabyte_of_zeros_by_doubling():
+    doubled, length = zlib.crc32(b"\0" * 4096), 4096
+    while length < 1 << 20:
+        doubled, length = deflate.crc32_combine(doubled, doubled, length), length * 2
+    assert doubled == zlib.crc32(b"\0" * (1 << 20))
+    twice = deflate.crc32_combine(deflate.crc32_combine(7, doubled, 1 << 20), doubled, 1 << 20)
+    assert twice == zlib.crc32(b"\0" * (2 << 20), 7)
+    with pytest.raises(ValueError):
+        deflate.crc32_combine(0, 0, -1)
+
+
+@settings(max_examples=50)
+@given(head=st.binary(max_size=5000), chunks=st.lists(st.binary(max_size=70_000), max_size=4),
+       tail=st.binary(max_size=5000), level=st.sampled_from([1, COMPRESS_LEVEL, 6, 9]))
+def test_three_pieces_are_one_deflate_stream(head, chunks, tail, level):
+    """head (sync-flushed), the rows in chunks (a Deflater, sync-flushed), tail (finished): inflated as one
+    stream they are the bytes, and the stream ends exactly at the tail's end."""
+    rows = deflate.Deflater(level)
+    body = b"".join(rows.compress(c) for c in chunks) + rows.end()
+    assert (rows.crc, rows.size) == (zlib.crc32(b"".join(chunks)), len(b"".join(chunks)))
+    stream = deflate.piece(head, level, last=False) + body + deflate.piece(tail, level, last=True)
+    inflate = zlib.decompressobj(-15)
+    assert inflate.decompress(stream) + inflate.flush() == head + b"".join(chunks) + tail
+    assert inflate.eof and inflate.unused_data == b""
+    before_tail = zlib.decompressobj(-15)  # the first two pieces give all their bytes, and no last block
+    assert before_tail.decompress(deflate.piece(head, level, last=False) + body) == head + b"".join(chunks)
+    assert not before_tail.eof
+
+
+def member(head: bytes, rows: bytes, tail: bytes, chunk: int = 10_000) -> tuple[bytes, zipfile.ZipInfo]:
+    """A zip of three members, the middle one written by write_member from ``rows`` deflated in chunks."""
+    d = deflate.Deflater(COMPRESS_LEVEL)
+    body = b"".join(d.compress(rows[i:i + chunk]) for i in range(0, len(rows), chunk)) + d.end()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("before.xml", b"<a/>")
+        zi = zipfile.ZipInfo("xl/worksheets/sheet1.xml", date_time=(2024, 5, 6, 7, 8, 10))
+        zi.external_attr = 0o644 << 16
+        deflate.write_member(zf, zi, head, io.BytesIO(body), d.crc, d.size, tail, COMPRESS_LEVEL)
+        zf.writestr("after.xml", b"<b/>")
+    return buf.getvalue(), zi
+
+
+def local_header(data: bytes, zi: zipfile.ZipInfo) -> tuple:
+    """(version needed, CRC, compressed size, size, extra field) of the member's local header."""
+    fields = struct.unpack("<4sHHHHHLLLHH", data[zi.header_offset:zi.header_offset + 30])
+    assert fields[0] == b"PK\x03\x04"
+    start = zi.header_offset + 30 + fields[9]
+    return fields[1], fields[6], fields[7], fields[8], data[start:start + fields[10]]
+
+
+@settings(max_examples=30)
+@given(head=st.binary(max_size=2000), rows=st.binary(max_size=60_000), tail=st.binary(max_size=2000))
+def test_the_member_reads_back_with_its_crc_and_size(head, rows, tail):
+    data, zi = member(head, rows, tail)
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        assert zf.testzip() is None
+        assert zf.namelist() == ["before.xml", "xl/worksheets/sheet1.xml", "after.xml"]
+        assert zf.read("xl/worksheets/sheet1.xml") == head + rows + tail
+        info = zf.getinfo("xl/worksheets/sheet1.xml")
+        whole = head + rows + tail
+        assert (info.CRC, info.file_size, info.compress_type) == (zlib.crc32(whole), len(whole), zipfile.ZIP_DEFLATED)
+        assert (info.date_time, info.external_attr) == ((2024, 5, 6, 7, 8, 10), 0o644 << 16)
+    version, crc, csize, size, extra = local_header(data, zi)
+    assert (crc, csize, size) == (zi.CRC, zi.compress_size, zi.file_size) and extra == b""  # no ZIP64 here
+
+
+def test_zip64_is_decided_from_the_members_size_as_zipfile_decides_it(monkeypatch):
+    """zipfile writes a ZIP64 local header when the size it is told, × 1.05, passes ZIP64_LIMIT (4 GB): the
+    member's size is given before it is opened, so a sheet over the limit gets one. With the limit
+    lowered to around this member's size, the header switches where zipfile's own rule says, and the
+    archive still reads."""
+    head, tail = b"<worksheet><sheetData>", b"</sheetData></worksheet>"
+    rows = b'<row r="1"><c r="A1"><v>1</v></c></row>' * 500
+    size = len(head + rows + tail)
+    edge = int(size * 1.05)
+    for limit, zip64 in [(size * 2, False), (edge + 1, False), (edge - 1, True), (size // 2, True)]:
+        monkeypatch.setattr(zipfile, "ZIP64_LIMIT", limit)
+        data, zi = member(head, rows, tail)
+        version, crc, csize, size_field, extra = local_header(data, zi)
+        monkeypatch.undo()
+        if zip64:
+            assert version >= 45 and (csize, size_field) == (0xFFFFFFFF, 0xFFFFFFFF)
+            assert struct.unpack("<HHQQ", extra) == (1, 16, size, zi.compress_size)
+        else:
+            assert (csize, size_field) == (zi.compress_size, size) and extra == b""
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            assert zf.testzip() is None and zf.read(zi.filename) == head + rows + tail
+
+
+def test_a_member_writer_without_the_attributes_is_not_used(monkeypatch):
+    """A zipfile whose member writer keeps no _compressor/_crc/_file_size (a future Python): usable() is
+    False, so the renderer writes plain XML and this process deflates it."""
+    real_open = zipfile.ZipFile.open
+
+    class Other(io.RawIOBase):  # another writer: the same public methods, none of the private state
+        def __init__(self, inner):
+            self.inner = inner
+
+        def writable(self):
+            return True
+
+        def write(self, b):
+            return self.inner.write(b)
+
+        def close(self):
+            self.inner.close()
+            super().close()
+
+    def other_open(self, name, mode="r", *args, **kwargs):
+        opened = real_open(self, name, mode, *args, **kwargs)
+        return Other(opened) if mode == "w" else opened
+
+    monkeypatch.setattr(zipfile.ZipFile, "open", other_open)
+    assert deflate.usable.__wrapped__() is False
+
+
+def test_a_member_writer_that_counts_for_itself_is_not_used(monkeypatch):
+    """A writer that has the attributes but takes its CRC from what passed through it: the probe's member
+    would carry the wrong CRC, so usable() is False (and write_member refuses rather than write it)."""
+    real_close = zipfile._ZipWriteFile.close
+
+    def close(self):
+        if not self.closed:
+            self._crc = 0x12345678
+        real_close(self)
+
+    monkeypatch.setattr(zipfile._ZipWriteFile, "close", close)
+    assert deflate.usable.__wrapped__() is False
+    with pytest.raises(RuntimeError, match="校验值"):
+        member(b"<a>", b"<b/>" * 10, b"</a>")
+
+
+def test_usable_here():
+    assert deflate.usable() is True
