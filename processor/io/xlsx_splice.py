@@ -7,7 +7,9 @@ fills: data rows are written where the prototype row was, each cell taking the `
 the prototype cell in the same column; rows below the prototype (the totals row) move down, and
 ranges that end on the prototype row (``N5:N5``) are widened to the last data row — in formulas,
 merged cells, conditional formats, data validations, autofilter and the print area. The sheet
-XML is streamed in chunks (never a DOM) and compressed in a second thread.
+XML is streamed in chunks (never a DOM) and compressed in a second thread — or, for rows rendered in
+the renderer process (:mod:`processor.io.render_process`), compressed there and copied into the
+member as they are (:mod:`processor.io.deflate`).
 
 Values: ``None`` → an empty cell (kept only when the prototype cell is styled, so the ledger's
 borders stay unbroken); ``bool`` → text 是/否; ``int``/``float``/``Decimal`` → number (a Decimal
@@ -46,7 +48,7 @@ from typing import Callable, Iterable, Sequence
 from defusedxml.ElementTree import fromstring as _parse_xml
 
 from ..errors import FileError, InputError
-from . import child, render_process
+from . import child, deflate, render_process
 
 __all__ = ["Formula", "SheetFill", "write_workbook", "check_output", "make_folder", "lock_files", "remove_stale_temps",
            "COMPRESS_LEVEL"]
@@ -1355,6 +1357,7 @@ class _SheetPlan:
         self.count = 0
         self.spill = None          # temp file with rendered rows (iterables without len)
         self.spill_size = 0
+        self.deflated = None       # (CRC-32, length) of the rows when the spill holds them deflated
         self.rows = None           # a sized sequence to render while writing
         self.widths: dict[int, float] = {}
 
@@ -1392,10 +1395,11 @@ class _SheetPlan:
         else:
             done = None
             if n is None and operator.length_hint(rows, 0) >= render_process.MIN_ROWS and child.usable():
-                # a month of a city: the XML is made in a second process while this one settles
-                done = render_process.render(self.renderer, rows, proto_r, measure, self.spill_dir)
+                # a month of a city: the XML is made (and deflated) in a second process while this one settles
+                done = render_process.render(self.renderer, rows, proto_r, measure, self.spill_dir,
+                                             COMPRESS_LEVEL if deflate.usable() else None)
             if done is not None:
-                self.count, self.spill, self.spill_size, measure = done
+                self.count, self.spill, self.spill_size, measure, self.deflated = done
             else:
                 self.spill = tempfile.TemporaryFile(dir=self.spill_dir, prefix=".xlsx-rows-")
 
@@ -1457,6 +1461,10 @@ class _SheetPlan:
             zi.compress_level = COMPRESS_LEVEL
         else:
             zi._compresslevel = COMPRESS_LEVEL
+        if self.deflated is not None and self.count:  # the renderer deflated the rows: copied as they are
+            crc, size = self.deflated
+            deflate.write_member(dst, zi, head, self.spill, crc, size, tail, COMPRESS_LEVEL)
+            return
         est = len(head) + len(tail) + (self.spill_size if self.spill is not None
                                        else self.count * max(self.renderer.ncols, 1) * 100)
         zi.file_size = est  # zipfile switches to ZIP64 only when this says it must

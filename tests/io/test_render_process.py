@@ -1,10 +1,12 @@
-"""A long sheet's rows rendered in a second process (processor/io/render_process.py): the workbook is the
-one-process workbook byte for byte; errors are the same errors; nothing is left behind when either
-side stops."""
+"""A long sheet's rows rendered — and deflated — in a second process (processor/io/render_process.py):
+the workbook has the one-process workbook's members in its order, each the same bytes uncompressed;
+errors are the same errors; nothing is left behind when either side stops."""
 from __future__ import annotations
 
 import datetime as dt
+import struct
 import sys
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from processor.errors import FileError
-from processor.io import child, render_process
+from processor.io import child, deflate, render_process
 from processor.io.xlsx_splice import Formula, SheetFill, write_workbook
 from xlsx_templates.build import LEDGER_COLUMNS, template_path
 
@@ -45,6 +47,22 @@ def renderer(monkeypatch, started):
     return started
 
 
+@pytest.fixture
+def copied(monkeypatch):
+    """The sheets whose rows the renderer deflated, copied into the workbook as they are
+    (deflate.write_member), by member name."""
+    assert deflate.usable()  # tried once (its own small member) before the spy is in place
+    names: list[str] = []
+    real = deflate.write_member
+
+    def spy(dst, zinfo, *args):
+        names.append(zinfo.filename)
+        return real(dst, zinfo, *args)
+
+    monkeypatch.setattr(deflate, "write_member", spy)
+    return names
+
+
 values = st.one_of(
     st.none(), st.booleans(), st.integers(-10**12, 10**12), st.integers(10**15, 10**17),
     st.floats(allow_nan=True, allow_infinity=False, width=64),
@@ -65,23 +83,95 @@ def write(path: Path, rows, hint=None) -> bytes:
     return path.read_bytes()
 
 
+def members(path: Path) -> list[tuple]:
+    """Every member in order, uncompressed, with what the central directory says of it; zipfile's
+    testzip (every member's CRC) is clean."""
+    with zipfile.ZipFile(path) as zf:
+        assert zf.testzip() is None
+        return [(i.filename, i.date_time, i.compress_type, i.external_attr, i.CRC, i.file_size, zf.read(i))
+                for i in zf.infolist()]
+
+
+SHEET = "xl/worksheets/sheet1.xml"  # the template's 台账
+
+
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                   HealthCheck.function_scoped_fixture])
 @given(rows=rows_st)
-def test_the_workbook_is_the_one_process_workbook_byte_for_byte(tmp_path, renderer, rows):
+def test_the_workbook_has_the_one_process_workbooks_members(tmp_path, renderer, copied, rows):
+    """The renderer deflates the rows, so the compressed bytes differ from this process's; uncompressed,
+    every member is the same, in the same order, with the same CRC and size."""
+    renderer.clear()
+    copied.clear()
     try:
-        alone = write(tmp_path / "one.xlsx", rows, hint=0)  # a hint under MIN_ROWS: this process
+        write(tmp_path / "one.xlsx", rows, hint=0)  # a hint under MIN_ROWS: this process
         assert not renderer
     except Exception as err:  # noqa: BLE001 — the same error must come from the renderer
         with pytest.raises(type(err)) as again:
             write(tmp_path / "two.xlsx", rows, hint=len(rows) + 1)
         assert str(again.value) == str(err) and len(renderer) == 1
-        renderer.clear()
         return
-    assert write(tmp_path / "two.xlsx", rows, hint=len(rows) + 1) == alone
+    write(tmp_path / "two.xlsx", rows, hint=len(rows) + 1)
     assert len(renderer) == 1 and renderer[-1].returncode == 0
-    renderer.clear()
+    assert copied == ([SHEET] if rows else [])  # no rows: the template's styled row, written here
+    assert members(tmp_path / "two.xlsx") == members(tmp_path / "one.xlsx")
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def ledger_rows(n: int) -> list[list]:
+    return [[i + 1, f"JS{i:09d}", "张三" if i % 3 else "李四" * (i % 40), "36072119800101" + f"{i % 10000:04d}",
+             Decimal(i % 100_000) / 100, dt.date(2024, 1 + i % 12, 1 + i % 28), i * 7 % 1000 / 4, None,
+             i % 2 == 0, "赣医保发〔2021〕13号" * (i % 5)] for i in range(n)]
+
+
+def test_openpyxl_and_calamine_read_the_same_cells(tmp_path, renderer, copied):
+    """Several thousand rows: the renderer's deflate piece spans many blocks and chunks; both readers
+    (openpyxl through zipfile, calamine through Rust's zip) read the cells of the one-process workbook."""
+    import openpyxl
+    import python_calamine
+
+    rows = ledger_rows(5000)
+    write(tmp_path / "one.xlsx", rows, hint=0)
+    write(tmp_path / "two.xlsx", rows)
+    assert copied == [SHEET] and len(renderer) == 1
+    assert members(tmp_path / "two.xlsx") == members(tmp_path / "one.xlsx")
+    for reader in (lambda p: [list(r) for r in openpyxl.load_workbook(p, read_only=True)["台账"].values],
+                   lambda p: python_calamine.CalamineWorkbook.from_path(str(p)).get_sheet_by_name("台账").to_python()):
+        one, two = reader(tmp_path / "one.xlsx"), reader(tmp_path / "two.xlsx")
+        assert two == one and len(two) > 5000
+        assert two[4 + 4998][1:3] == rows[4998][1:3] == ["JS000004998", "李四" * 38]  # the data start on row 5
+
+
+def test_a_zipfile_without_the_writer_deflate_relies_on_renders_plain_xml(tmp_path, renderer, copied, monkeypatch):
+    """deflate.usable() false (a zipfile whose member writer is not the one it knows): the renderer writes
+    the XML and this process deflates it, as before — the same members."""
+    monkeypatch.setattr(deflate, "usable", lambda: False)
+    rows = ledger_rows(300)
+    write(tmp_path / "one.xlsx", rows, hint=0)
+    write(tmp_path / "two.xlsx", rows)
+    assert len(renderer) == 1 and copied == []
+    assert members(tmp_path / "two.xlsx") == members(tmp_path / "one.xlsx")
+    assert zipfile.ZipFile(tmp_path / "two.xlsx").read(SHEET) == zipfile.ZipFile(tmp_path / "one.xlsx").read(SHEET)
+
+
+def test_a_workbook_sheet_past_the_zip64_limit_gets_the_header_on_both_paths(tmp_path, monkeypatch, started, copied):
+    """The whole writer, with ZIP64_LIMIT lowered under the 台账's size: the member the renderer deflated
+    has a ZIP64 header as the one this process deflates does, and both workbooks read back."""
+    monkeypatch.setattr(render_process, "MIN_ROWS", 1)
+    monkeypatch.setattr(zipfile, "ZIP64_LIMIT", 50_000)
+    rows = ledger_rows(400)
+    write_workbook(TEMPLATE, tmp_path / "one.xlsx", {"台账": SheetFill(Hinted(rows, 0), 5, 6)})
+    write_workbook(TEMPLATE, tmp_path / "two.xlsx", {"台账": SheetFill(Hinted(rows), 5, 6)})
+    assert len(started) == 1 and copied == [SHEET]
+    for name in ("one.xlsx", "two.xlsx"):
+        data = (tmp_path / name).read_bytes()
+        with zipfile.ZipFile(tmp_path / name) as zf:
+            zi = zf.getinfo(SHEET)
+        assert zi.file_size > 50_000
+        csize, size, extra_length = struct.unpack("<LLxxH", data[zi.header_offset + 18:zi.header_offset + 30])
+        assert (csize, size) == (0xFFFFFFFF, 0xFFFFFFFF) and extra_length == 20, name  # the ZIP64 extra field
+    monkeypatch.undo()
+    assert members(tmp_path / "two.xlsx") == members(tmp_path / "one.xlsx")
 
 
 def test_a_row_wider_than_the_template_is_the_same_error(tmp_path, renderer):
