@@ -4,8 +4,10 @@ The writer computes nothing: every figure comes from :mod:`processor.ledgers.com
 """
 from __future__ import annotations
 
+import operator
 import re
 from dataclasses import dataclass
+from typing import Callable
 from datetime import date
 
 from xlsx_templates.layout import (COLUMN_KIND, FIT_CAP, GENERIC, INFO_CELLS, INFO_LINE, LEDGER_COLUMNS, LEDGER_GROUPS,
@@ -74,28 +76,38 @@ class LedgerContext:
     first_row: int
     views: dict | None = None                 # settlement date → Ctx (the policy the row was computed by)
     params: PolicySheet | None = None         # the 政策参数 rows the native formulas read
+    pick: Callable | None = None              # row_values: the layout's columns out of _cells, made once
+
+
+# the 台账 columns _cells gives, in its order (a layout's columns are picked from them; any other is empty)
+_CELLS = ("序号", "结算ID", "姓名", "证件号码", "镇（街）", "村（居）", "人员类别", "适用身份", "医疗类别", "是否转诊",
+          "就诊医疗机构名称", "入院日期", "出院日期", "结算日期", "医疗费总额", "政策范围内费用", "基本医保支付", "大病保险",
+          "进入医疗救助金额", "医疗救助", "倾斜救助", "医疗机构承担", "个人自付", "年度累计个人自付", "年度累计医疗救助",
+          "监测提示", "备注", "政策依据")
+
+
+def _cells(line: Line, seq: int) -> tuple:
+    """The row's cells in :data:`_CELLS` order, and None last (what a column not among them shows)."""
+    r, s, st = line.row, line.result, line.state_after
+    c = r.claim
+    notes = s.notes  # 备注: reversals, export differences, what could not be computed
+    if r.assist_export is not None and not r.reversal and r.assist_export != s.assist:
+        notes = [*notes, f"医疗救助：导出 {fen_to_yuan(r.assist_export)}，按政策应为 {fen_to_yuan(s.assist)}"]
+    return (
+        seq, c.settlement_id, r.name, r.id_number, r.township, r.village, r.category, s.identity,
+        "II类门诊特殊慢性病" if c.chronic_class2 else c.kind, "是" if c.referral else "否", r.hospital,
+        r.admission, r.discharge, c.settled_on, y(c.total_cost), y(c.policy_cost), y(c.basic_paid), y(s.critical),
+        y(s.assist_base),
+        # 倾斜救助: 0.00 where the region computes none (西秀: not in the document; 龙岩, 阳城: by
+        # application, outside the batch — 政策依据 says so) — a number in every row, as the total is
+        y(s.assist), y(s.tilt or 0), y(s.hospital_borne), y(s.final_selfpay), y(st.final_selfpay), y(st.assist),
+        s.monitor or "", "；".join(notes), _cite_text(s.citations), None)
 
 
 def _values(line: Line, seq: int, ctx: LedgerContext) -> dict[str, object]:
-    r, s, st = line.row, line.result, line.state_after
-    c = r.claim
-    notes = list(s.notes)  # 备注: reversals, export differences, what could not be computed
-    if r.assist_export is not None and not r.reversal and r.assist_export != s.assist:
-        notes.append(f"医疗救助：导出 {fen_to_yuan(r.assist_export)}，按政策应为 {fen_to_yuan(s.assist)}")
-    v = {
-        "序号": seq, "结算ID": c.settlement_id, "姓名": r.name, "证件号码": r.id_number, "镇（街）": r.township,
-        "村（居）": r.village, "人员类别": r.category, "适用身份": s.identity,
-        "医疗类别": "II类门诊特殊慢性病" if c.chronic_class2 else c.kind,
-        "是否转诊": "是" if c.referral else "否", "就诊医疗机构名称": r.hospital, "入院日期": r.admission,
-        "出院日期": r.discharge, "结算日期": c.settled_on, "医疗费总额": y(c.total_cost), "政策范围内费用": y(c.policy_cost),
-        "基本医保支付": y(c.basic_paid), "大病保险": y(s.critical), "进入医疗救助金额": y(s.assist_base),
-        # 倾斜救助: 0.00 where the region computes none (西秀: not in the document; 龙岩, 阳城: by
-        # application, outside the batch — 政策依据 says so) — a number in every row, as the total is
-        "医疗救助": y(s.assist), "倾斜救助": y(s.tilt or 0), "医疗机构承担": y(s.hospital_borne),
-        "个人自付": y(s.final_selfpay), "年度累计个人自付": y(st.final_selfpay), "年度累计医疗救助": y(st.assist),
-        "监测提示": s.monitor or "", "备注": "；".join(notes), "政策依据": _cite_text(s.citations),
-    }
-    if ctx.formulas and not r.reversal:
+    """The row's cells by column name, with the native formulas of a --formulas ledger."""
+    v = dict(zip(_CELLS, _cells(line, seq)))
+    if ctx.formulas and not line.row.reversal:
         v.update(_formulas(line, ctx, seq, v))
     return v
 
@@ -150,8 +162,14 @@ VALUE_NOTES = (
 
 def row_values(line: Line, seq: int, ctx: LedgerContext) -> list:
     """One 台账 row: the cells of ``line`` in the layout's column order (序号 ``seq``)."""
-    v = _values(line, seq, ctx)
-    return [v.get(col) if col else None for col in ctx.columns]
+    if ctx.formulas:
+        v = _values(line, seq, ctx)
+        return [v.get(col) if col else None for col in ctx.columns]
+    pick = ctx.pick
+    if pick is None:  # each column's place in _cells (None's, last, for a column it does not give)
+        places = [_CELLS.index(col) if col in _CELLS else len(_CELLS) for col in ctx.columns]
+        pick = ctx.pick = (lambda cells: [cells[places[0]]]) if len(places) == 1 else operator.itemgetter(*places)
+    return list(pick(_cells(line, seq)))
 
 
 def ledger_rows(outcome: Outcome, ctx: LedgerContext):
