@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-SUMMARY_GROUPS = (("适用身份", "（冲销）"), ("乡镇", "（未填）"))
+SUMMARY_GROUPS = (("适用身份", "（冲销）"), ("乡镇", "（未填）"))  # (grouping, what a line without its key is under)
+(_BY_IDENTITY, _NO_IDENTITY), (_BY_TOWN, _NO_TOWN) = SUMMARY_GROUPS
 FUNDS = ("大病保险", "医疗救助", "倾斜救助")
 
 
@@ -42,13 +43,18 @@ class Tally:
         self.months.add((c.settled_on.year, c.settled_on.month))
         if r.name:
             self.names[c.person] = r.name
-        amounts = (1, c.total_cost, s.critical, s.assist, s.tilt or 0, s.final_selfpay)
-        for (how, blank), key in zip(SUMMARY_GROUPS, (s.identity, r.township)):
-            acc = self.groups.get((how, key or blank))
+        total, critical, assist, tilt, selfpay = c.total_cost, s.critical, s.assist, s.tilt or 0, s.final_selfpay
+        groups = self.groups
+        for key in ((_BY_IDENTITY, s.identity or _NO_IDENTITY), (_BY_TOWN, r.township or _NO_TOWN)):
+            acc = groups.get(key)
             if acc is None:
-                acc = self.groups[(how, key or blank)] = [0] * 6
-            for i, a in enumerate(amounts):
-                acc[i] += a
+                acc = groups[key] = [0] * 6
+            acc[0] += 1
+            acc[1] += total
+            acc[2] += critical
+            acc[3] += assist
+            acc[4] += tilt
+            acc[5] += selfpay
         if r.reversal:
             return
         for fund, exported, computed in zip(FUNDS, (r.critical_export, r.assist_export, r.tilt_export),
