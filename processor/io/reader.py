@@ -158,17 +158,22 @@ def _stream_xlsx(path: Path, sheet: str | None):
     """The sheet's rows streamed from its XML (processor/io/xlsx_stream.py: constant memory, error cells
     and formulas without a result already marked), after the safety scan of every part the
     workbook's relationships reach."""
-    report = check_xlsx(path, streamed=True)  # before the reader sees a single byte
-    from .sheet_process import sheet_rows
+    from .sheet_process import Early, sheet_rows
     from .xlsx_stream import CORRUPT, first_visible_sheet, sheet_names
 
+    early = Early(path)  # a big sheet: the reader process scans half of it, then reads it once told to
     try:
-        name = sheet if sheet is not None else first_visible_sheet(path)
-        if name not in (names := sheet_names(path)):
-            raise FileError(f"找不到工作表「{name}」，文件中的工作表有：{'、'.join(names)}")
-    except (zipfile.BadZipFile, KeyError, OSError):
-        raise FileError(CORRUPT) from None
-    return name, ((n - 1, n, row) for n, row in sheet_rows(path, name)), report.merges.get(name, [])
+        report = check_xlsx(path, streamed=True, share=early.share)  # before the reader sees a single row
+        try:
+            name = sheet if sheet is not None else first_visible_sheet(path)
+            if name not in (names := sheet_names(path)):
+                raise FileError(f"找不到工作表「{name}」，文件中的工作表有：{'、'.join(names)}")
+        except (zipfile.BadZipFile, KeyError, OSError):
+            raise FileError(CORRUPT) from None
+    except BaseException:
+        early.stop()
+        raise
+    return name, ((n - 1, n, row) for n, row in sheet_rows(path, name, early)), report.merges.get(name, [])
 
 
 _CSV_BLOCK = 1 << 20

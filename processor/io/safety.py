@@ -100,10 +100,14 @@ class ScanReport(set):
         return f"ScanReport(errors={set(self)!r}, formulas={self.formulas!r}, merges={self.merges!r})"
 
 
-def check_xlsx(path: str | Path, streamed: bool = False) -> ScanReport:
+def check_xlsx(path: str | Path, streamed: bool = False, share=None) -> ScanReport:
     """Refuse an xlsx that could exhaust memory or crash a parser. Raises :class:`FileError`.
     ``streamed``: the file is read a row at a time (:data:`STREAMED_BYTES` unpacked allowed, not
     :data:`MAX_UNCOMPRESSED_BYTES`).
+    ``share``: called with the zip's members and its sheets' names once those are checked, it may have
+    another process scan every other piece of one big sheet at the same time (:func:`scan_share`) and
+    return (that member's name, a function giving what it found: :meth:`_SheetScan.found`, ``"refused"``,
+    or None when it could not, and this process then scans those pieces too); or None.
 
     Returns a :class:`ScanReport`: the sheets that hold Excel error cells or formulas (which
     calamine would hand over as empty strings) and the merged ranges of each sheet."""
@@ -122,12 +126,14 @@ def check_xlsx(path: str | Path, streamed: bool = False) -> ScanReport:
             infos = zf.infolist()
             _check_declared_sizes(infos, STREAMED_BYTES if streamed else MAX_UNCOMPRESSED_BYTES)
             names = _sheet_names(infos, raw)
+            shared = share(infos, names) if share is not None and names else None
             report = ScanReport()
             for info in infos:
                 key = _member_key(info.filename)
                 if names is None or key in names or not _is_binary(key):
                     sheet = names.get(key) if names else None
-                    scan = _check_sheet(raw, info, sheet, shared_strings=_is_shared_strings(key))
+                    other = shared[1] if shared is not None and info.filename == shared[0] else None
+                    scan = _check_sheet(raw, info, sheet, shared_strings=_is_shared_strings(key), other=other)
                     shown = sheet or info.filename
                     if scan.has_errors:
                         report.add(shown)
@@ -316,7 +322,13 @@ class _SheetScan:
     cells, formulas and merged ranges.
     """
 
-    def __init__(self, shared_strings: bool = False) -> None:
+    def __init__(self, shared_strings: bool = False, share: tuple[int, int] = (0, 1)) -> None:
+        # share (k, n): the checks run on pieces k, k + n, k + 2n … only (a part scanned in n processes at
+        # once, each inflating it whole: :func:`scan_share`, :meth:`join`); the cutting runs on every piece
+        self.share = share
+        self.pieces = 0
+        self.merge_pieces: list[int] = []  # the piece each of ``merges`` was found in (join keeps their order)
+        self.exact_piece: int | None = None  # the piece where needs_exact was set (string checks stop there)
         self.carry = b""
         self.dimension: str | None = None
         self.in_data = False
@@ -351,16 +363,21 @@ class _SheetScan:
             self.carry = buf
             return
         piece, self.carry = buf[:cut], buf[cut:]
-        if not self.needs_exact:
-            self._strings(buf, cut)
-        if not self.has_errors and b't="e"' in piece:  # a tag is never split across pieces
-            self.has_errors = True
+        k, n = self.share
+        mine = self.pieces % n == k
+        self.pieces += 1
         if not self.in_data:
             if self.dimension is None:
                 m = _DIMENSION.search(piece)
                 if m:
                     self.dimension = m.group(1).decode("ascii", "replace")
             self.in_data = _SHEET_DATA.search(piece) is not None
+        if not mine:
+            return
+        if not self.needs_exact:
+            self._strings(buf, cut)
+        if not self.has_errors and b't="e"' in piece:  # a tag is never split across pieces
+            self.has_errors = True
         if (
             piece.count(_CELL_ANY) != piece.count(_CELL_WITH_REF)
             or _ODD_CELL.search(piece)
@@ -377,7 +394,7 @@ class _SheetScan:
         for pattern in self.strings:
             m = pattern.search(buf, 0, len(buf))
             if m is not None and m.start() < cut:
-                self.needs_exact = True
+                self._exact_from_here()
                 return
         if not self.has_formulas:
             m = _FORMULA.search(buf)
@@ -386,11 +403,50 @@ class _SheetScan:
             for m in _MERGE.finditer(buf, 0, cut):
                 ref = _MERGE_REF.search(m.group())
                 if ref is None:
-                    self.needs_exact = True  # a range written oddly: the exact pass reads it
+                    self._exact_from_here()  # a range written oddly: the exact pass reads it
                     return
                 if len(self.merges) >= MAX_MERGES:
-                    raise _Suspicious()
+                    if self.share[1] == 1:
+                        raise _Suspicious()
+                    if len(self.merges) > MAX_MERGES:  # one too many: enough for join to say so
+                        break
                 self.merges.append(ref.group(1))
+                self.merge_pieces.append(self.pieces - 1)
+
+    def _exact_from_here(self) -> None:
+        """The exact pass will read the part; this piece is where its string checks stopped."""
+        self.needs_exact = True
+        self.exact_piece = self.pieces - 1
+
+    FOUND = ("letters", "digits", "untrusted", "has_errors", "has_formulas", "needs_exact", "exact_piece", "merges",
+             "merge_pieces")
+
+    def found(self) -> dict:
+        """What this share of the pieces found (to be joined to the scan of the others)."""
+        return {name: getattr(self, name) for name in self.FOUND}
+
+    def join(self, other: dict) -> None:
+        """Add what the scan of the other pieces found: then this scan is the one of every piece, in one
+        process. Every finding is a maximum or an "any", except the merged ranges: kept in the order of the
+        pieces, up to the piece where the string checks stopped (needs_exact), too many refused as one scan
+        refuses them (tests/io/test_scan_shares.py)."""
+        self.letters = max(self.letters, other["letters"])
+        self.digits = max(self.digits, other["digits"])
+        for flag in ("untrusted", "has_errors", "has_formulas"):
+            setattr(self, flag, getattr(self, flag) or other[flag])
+        stops = [x for x in (self.exact_piece, other["exact_piece"]) if x is not None]
+        stop = min(stops) if stops else None
+        both = sorted(zip(self.merge_pieces + other["merge_pieces"], range(len(self.merges) + len(other["merges"])),
+                          self.merges + other["merges"]))
+        if stop is not None:  # one scan records no merged range after the piece it stopped in, nor counts one
+            both = [b for b in both if b[0] <= stop]
+        if len(both) > MAX_MERGES:
+            raise _Suspicious()
+        self.merge_pieces = [piece for piece, _i, _m in both]
+        self.merges = [m for _p, _i, m in both]
+        self.needs_exact = self.needs_exact or other["needs_exact"]
+        self.exact_piece = stop
+        self.share = (0, 1)
 
     def bounds(self) -> tuple[int, int]:
         """Largest row and column the references found can denote."""
@@ -508,15 +564,21 @@ class _TooLong(Exception):
 _X_ESCAPE = re.compile(r"_x[0-9A-Fa-f]{4}_")
 
 
-def _check_sheet(raw, info: zipfile.ZipInfo, sheet_name: str | None, shared_strings: bool = False):
+def _check_sheet(raw, info: zipfile.ZipInfo, sheet_name: str | None, shared_strings: bool = False, other=None):
     """Refuse a hostile sheet (or shared-strings part); returns the finished scan, whose
-    ``has_errors``, ``has_formulas`` and ``merges`` tell the reader what to fix after parsing."""
+    ``has_errors``, ``has_formulas`` and ``merges`` tell the reader what to fix after parsing.
+    ``other``: what another process found on the odd pieces (see check_xlsx's ``share``): this one
+    checks the even ones, and both together are the scan of every piece."""
     label = f"工作表「{sheet_name}」" if sheet_name else f"工作表 {info.filename}"
-    scan = _SheetScan(shared_strings)
     try:
-        for chunk in _inflate(raw, info):
-            scan.feed(chunk)
-        scan.feed(b"", final=True)
+        scan = _scan(raw, info, shared_strings, (0, 2) if other is not None else (0, 1))
+        if other is not None:
+            found = other()
+            if found is None:  # the other process could not: the odd pieces are scanned here too
+                found = _scan(raw, info, shared_strings, (1, 2)).found()
+            elif found == "refused":
+                raise _Suspicious()
+            scan.join(found)
     except _Suspicious:
         raise FileError(f"{label}的 XML 结构异常（超长标签或过多合并单元格），已拒绝") from None
 
@@ -537,6 +599,26 @@ def _check_sheet(raw, info: zipfile.ZipInfo, sheet_name: str | None, shared_stri
         ref = f"A1:{_col_letters(max_col)}{max_row}"
         raise FileError(_grid_message(label, f"实际使用区域 {ref}", max_row, max_col))
     return scan
+
+
+def _scan(raw, info: zipfile.ZipInfo, shared_strings: bool, share: tuple[int, int]) -> _SheetScan:
+    scan = _SheetScan(shared_strings, share)
+    for chunk in _inflate(raw, info):
+        scan.feed(chunk)
+    scan.feed(b"", final=True)
+    return scan
+
+
+def scan_share(path: str | Path, member: str, k: int, n: int):
+    """The checks of pieces k, k + n, … of worksheet ``member`` (the other process of check_xlsx's ``share``):
+    :meth:`_SheetScan.found`, or ``"refused"``. Anything else wrong with the member (a bomb, a broken zip)
+    raises: the process scanning the rest inflates the whole member too and says so itself."""
+    with zipfile.ZipFile(path) as zf, open(path, "rb") as raw:
+        info = zf.getinfo(member)
+        try:
+            return _scan(raw, info, False, (k, n)).found()
+        except _Suspicious:
+            return "refused"
 
 
 def _exact_scan(raw, info: zipfile.ZipInfo, label: str) -> _ExactScan:
