@@ -799,7 +799,8 @@ def _lxml_row(row, st: _State) -> tuple[int, list]:
 # it would have. Row order, pending cells and gaps are _State.place's, for both paths.
 
 FAST = True  # tests switch this off to run the same assertions through the lxml path alone
-STATS = {"fast": 0, "lxml": 0, "degraded": 0}  # rows read by each path in the last sheet (tests)
+SHAPES = True  # the fast path reads rows written alike by their shape (_Shape); tests compare it switched off
+STATS = {"fast": 0, "lxml": 0, "degraded": 0, "shaped": 0}  # rows read by each path in the last sheet (tests)
 _CHUNK = 1 << 20
 _HEAD_MAX = 1 << 22  # no <sheetData> within the first 4 M characters, or a row longer: lxml reads
 _FAST_NS = ("http://schemas.openxmlformats.org/spreadsheetml/2006/main",
@@ -871,6 +872,98 @@ def _cell_attrs(attrs: str, cache: dict) -> tuple:
         cache.clear()
     cache[attrs] = (s, t)
     return s, t
+
+
+_PAYLOAD = "(" + _TEXT[:-1] + "+)"  # a cell's text as _CELL takes it, not empty
+SHAPES_KEPT = 8      # row shapes tried on each row, the most recently used first
+SHAPES_MADE = 64     # shapes made in one sheet at most (a sheet whose rows all differ stays on _CELL)
+
+
+class _Shape:
+    """How one row's cells were written — each cell's column, attributes and form, in order — as one
+    regular expression of the whole row whose groups are the row number and the cells' texts. Exports
+    write row after row the same way: reading a row is then one match, instead of _CELL's match per cell
+    (100,000 rows: 0.73 s of matching → 0.12 s). A shape is made only from a row the per-cell path has read,
+    and reads only what that path reads the same way (plain texts, not empty, no character reference,
+    shared-string indexes that exist); any other row, or text, goes to the per-cell path as before."""
+
+    __slots__ = ("match", "cells", "width")
+
+    def __init__(self, match, cells: list[tuple], width: int) -> None:
+        self.match, self.cells, self.width = match, cells, width
+
+    @classmethod
+    def of(cls, content: str, attr_cache: dict) -> "_Shape | None":
+        """The shape of a row the per-cell path has read (``content``: the row's text, every cell's attributes in
+        ``attr_cache``): each cell's text as it is written, its row number and its text (not empty) as groups;
+        None when a cell is one this class does not read (written without a text, a shared text as <v/>, …)."""
+        parts: list[str] = []
+        cells: list[tuple] = []
+        last = -1
+        for i, m in enumerate(_CELL.finditer(content)):
+            letters, _digits, attrs, v, vt, is_, _preserve, tt = m.groups()
+            col = _col_index(letters) if letters else None
+            if col is None or col <= last:
+                return None
+            last = col
+            st = attr_cache.get(attrs) if attrs else (None, None)
+            if st is None:  # the cache was emptied in this row (over 4,096 kinds): not made from this row
+                return None
+            s, t = st
+            if v:
+                if not vt or t == "inlineStr":
+                    return None
+                text_at, form = 5, "v"
+            elif is_:
+                if not tt or t != "inlineStr":
+                    return None
+                text_at, form = 8, "t"
+            else:
+                text_at = form = None  # a cell with only a style: no value
+            whole = m.group(0)
+            at = m.start()
+            d0, d1 = (x - at for x in m.span(2))
+            number = "(?P<n>[1-9][0-9]{0,6})" if i == 0 else "(?P=n)"
+            if form is None:
+                parts.append(re.escape(whole[:d0]) + number + re.escape(whole[d1:]))
+                continue
+            p0, p1 = (x - at for x in m.span(text_at))
+            parts.append(re.escape(whole[:d0]) + number + re.escape(whole[d1:p0]) + _PAYLOAD + re.escape(whole[p1:]))
+            cells.append((col, form, s, t))
+        if not cells:
+            return None
+        match = re.compile("".join(parts)).fullmatch
+        if match(content) is None:  # not all of the row is its cells (text between them): not a shape
+            return None
+        return cls(match, cells, cells[-1][0] + 1)
+
+    def read(self, content: str, rtext: str, untyped, v_value, strings: list) -> list | None:
+        """The row's values as the per-cell path makes them, or None: that path reads this row."""
+        m = self.match(content)
+        if m is None:
+            return None
+        texts = m.groups()
+        if texts[0] != rtext:
+            return None
+        vals: list = [""] * self.width
+        for (col, form, s, t), text in zip(self.cells, texts[1:]):
+            if form == "t":
+                if text[0] in _WS or text[-1] in _WS or "_x00" in text:
+                    return None
+                vals[col] = text
+            elif t is None:
+                vals[col] = untyped(text, s)
+            elif t == "s":
+                try:
+                    vals[col] = strings[int(text)]
+                except (ValueError, IndexError):
+                    return None
+            else:
+                value = v_value(text, t, s)
+                if value is _EMPTY:
+                    return None
+                vals[col] = value
+        return vals
 
 
 class _Chunks:
@@ -1007,6 +1100,8 @@ def _fast_body(chunks: _Chunks, buf: str, pos: int, root: tuple[str, str],
     attr_cache: dict[str, tuple] = {}
     rest_cache: dict[str, bool] = {}
     text_cache: dict[str, str] = {}
+    shapes: list[_Shape] = []  # the rows' shapes met, the most recently used first (SHAPES_KEPT at most)
+    shapes_made = 0
 
     def xml_text(text: str) -> str:  # texts with references repeat (names, places): decode each once
         hit = text_cache.get(text)
@@ -1015,7 +1110,7 @@ def _fast_body(chunks: _Chunks, buf: str, pos: int, root: tuple[str, str],
                 text_cache.clear()
             hit = text_cache[text] = _xml_text(text)
         return hit
-    fast = lxml_rows = 0
+    fast = lxml_rows = shaped = 0
     degraded = False
     n_buf = len(buf)
     while True:
@@ -1061,7 +1156,19 @@ def _fast_body(chunks: _Chunks, buf: str, pos: int, root: tuple[str, str],
                     odd = "&" in content or "\r" in content
                     if "]]>" in content:
                         raise _Fallback
-                    for letters, digits, attrs, v, vt, is_, preserve, tt in cells_of(content):
+                    found = None
+                    if SHAPES and not odd:
+                        for i, shape in enumerate(shapes):
+                            got = shape.read(content, rtext, untyped, v_value, strings)
+                            if got is not None:
+                                if i:
+                                    shapes.insert(0, shapes.pop(i))
+                                vals, found = got, ()
+                                shaped += 1
+                                break
+                    if found is None:
+                        found = cells_of(content)
+                    for letters, digits, attrs, v, vt, is_, preserve, tt in found:
                         if digits != rtext:
                             raise _Fallback  # not a plain cell, or its r is in another row
                         col = cols.get(letters)
@@ -1109,6 +1216,12 @@ def _fast_body(chunks: _Chunks, buf: str, pos: int, root: tuple[str, str],
                             vals.append(value)
                         else:
                             vals[col] = value
+                    if found and SHAPES and not odd and shapes_made < SHAPES_MADE:
+                        shape = _Shape.of(content, attr_cache)
+                        if shape is not None:
+                            shapes_made += 1
+                            shapes.insert(0, shape)
+                            del shapes[SHAPES_KEPT:]
             except (_Fallback, FileError):
                 closed = bool(m.group(3))  # lxml reads this row (and says what is wrong with it, if anything)
             else:
@@ -1156,7 +1269,7 @@ def _fast_body(chunks: _Chunks, buf: str, pos: int, root: tuple[str, str],
             break
     # the rest (from </sheetData>, or from where this path stopped) is read by iterparse, in a
     # document made of the part's beginning and that rest (the rows read so far are left out)
-    STATS.update(fast=fast, degraded=int(degraded))
+    STATS.update(fast=fast, degraded=int(degraded), shaped=shaped)
     yield from _rows(chunks.replay(prefix, buf[pos:]), st)
 
 def _gap(yielded: int, upto: int) -> Iterator[tuple[int, list]]:

@@ -39,9 +39,11 @@ def with_part(path: Path, part: bytes, to: Path | None = None) -> Path:
     return path
 
 
-def read(path: Path, fast: bool, monkeypatch) -> tuple[list, str | None]:
-    """(rows with the type of every value, the FileError message or None)."""
+def read(path: Path, fast: bool, monkeypatch, shapes: bool = True) -> tuple[list, str | None]:
+    """(rows with the type of every value, the FileError message or None). ``shapes``: the fast path reads
+    rows written alike by their shape (xlsx_stream._Shape)."""
     monkeypatch.setattr(xlsx_stream, "FAST", fast)
+    monkeypatch.setattr(xlsx_stream, "SHAPES", shapes)
     rows = []
     try:
         for n, row in iter_sheet(path, "S"):
@@ -52,11 +54,16 @@ def read(path: Path, fast: bool, monkeypatch) -> tuple[list, str | None]:
 
 
 def assert_paths_agree(path: Path, monkeypatch) -> tuple[list, str | None]:
+    """lxml alone, the fast path cell by cell, and the fast path with row shapes read the same (the fast
+    path's STATS stay those of the last read, with shapes)."""
     lxml_rows, lxml_error = read(path, False, monkeypatch)
+    cell_rows, cell_error = read(path, True, monkeypatch, shapes=False)
     fast_rows, fast_error = read(path, True, monkeypatch)
-    assert fast_error == lxml_error
+    assert fast_error == cell_error == lxml_error
     if lxml_error is None:
-        assert fast_rows == lxml_rows
+        assert fast_rows == cell_rows == lxml_rows
+    else:
+        assert fast_rows == cell_rows  # the same rows before the error
     return fast_rows, fast_error
 
 
@@ -241,7 +248,7 @@ def test_rows_the_fast_path_cannot_read_go_to_lxml(tmp_path, monkeypatch, odd, l
     elif lxml_rows == "degraded":
         assert error is None and stats["degraded"] == 1 and stats["fast"] == 1 and stats["lxml"] == 4
     else:
-        assert error is None and stats == {"fast": 4, "lxml": lxml_rows, "degraded": 0}
+        assert error is None and stats == {"fast": 4, "lxml": lxml_rows, "degraded": 0, "shaped": 3}
 
 
 def test_entities_references_and_line_ends_are_decoded_on_the_fast_path(tmp_path, monkeypatch):
@@ -250,7 +257,7 @@ def test_entities_references_and_line_ends_are_decoded_on_the_fast_path(tmp_path
             '<c r="D1" t="inlineStr"><is><t xml:space="preserve"> _x0041_ </t></is></c></row>')
     path = with_part(build(tmp_path / "e.xlsx", {"S": ""}), part_of(data).encode())
     got, error = assert_paths_agree(path, monkeypatch)
-    assert xlsx_stream.STATS == {"fast": 1, "lxml": 0, "degraded": 0}
+    assert xlsx_stream.STATS == {"fast": 1, "lxml": 0, "degraded": 0, "shaped": 0}
     assert got == [(1, [("str", "a&b<中中\nc\nd\re"), ("str", ' "x\' '), ("float", 12.0), ("str", " A ")])]
 
 
@@ -263,7 +270,7 @@ def test_entities_references_and_line_ends_are_decoded_on_the_fast_path(tmp_path
 def test_parts_the_fast_path_reads(tmp_path, monkeypatch, part):
     path = with_part(build(tmp_path / "ok.xlsx", {"S": ""}), part)
     assert assert_paths_agree(path, monkeypatch)[0] == [(1, [("float", 1.0), ("str", "x1")])]
-    assert xlsx_stream.STATS == {"fast": 1, "lxml": 0, "degraded": 0}
+    assert xlsx_stream.STATS == {"fast": 1, "lxml": 0, "degraded": 0, "shaped": 0}
 
 
 @pytest.mark.parametrize("part", [
@@ -310,12 +317,12 @@ def test_the_fast_path_reads_the_part_a_chunk_at_a_time(monkeypatch):
         return real_read(n)
 
     stream.read = read
-    xlsx_stream.STATS.update(fast=0, lxml=0, degraded=0)
+    xlsx_stream.STATS.update(fast=0, lxml=0, degraded=0, shaped=0)
     rows = xlsx_stream._fast_rows(stream, xlsx_stream._State([], {}, False))
     assert next(rows) == (1, [1.0, "x1"])
     assert stream.at <= xlsx_stream._CHUNK and all(0 < n <= xlsx_stream._CHUNK for n in asked)
     assert sum(1 for _ in rows) == 2999 and stream.at == len(data)
-    assert xlsx_stream.STATS == {"fast": 3000, "lxml": 0, "degraded": 0}
+    assert xlsx_stream.STATS == {"fast": 3000, "lxml": 0, "degraded": 0, "shaped": 2999}  # the first made the shape
 
 
 def test_rows_are_yielded_as_they_are_read_on_the_fast_path(tmp_path, monkeypatch):
@@ -326,7 +333,7 @@ def test_rows_are_yielded_as_they_are_read_on_the_fast_path(tmp_path, monkeypatc
     assert next(it) == (1, [1.0, "x1"])
     assert xlsx_stream.STATS["fast"] == 0  # counted at the end
     assert sum(1 for _ in it) == 1999
-    assert xlsx_stream.STATS == {"fast": 2000, "lxml": 0, "degraded": 0}
+    assert xlsx_stream.STATS == {"fast": 2000, "lxml": 0, "degraded": 0, "shaped": 1999}
 
 
 def test_space_before_the_end_of_a_cell_tag_stays_on_the_fast_path(tmp_path, monkeypatch):
@@ -335,7 +342,7 @@ def test_space_before_the_end_of_a_cell_tag_stays_on_the_fast_path(tmp_path, mon
             '<c r="C1" t="s" ><v>0</v></c><c r="D1" s="0" /></row>')
     path = with_part(build(tmp_path / "sp.xlsx", {"S": ""}, STRINGS, STYLES), part_of(data).encode())
     got, error = assert_paths_agree(path, monkeypatch)
-    assert xlsx_stream.STATS == {"fast": 1, "lxml": 0, "degraded": 0}
+    assert xlsx_stream.STATS == {"fast": 1, "lxml": 0, "degraded": 0, "shaped": 0}
     assert error is None and got[0][1][1:] == [("date", dt.date(2021, 2, 22)), ("str", "共享")]
 
 
@@ -346,3 +353,84 @@ def test_a_row_without_its_end_is_left_to_lxml_with_the_buffer_bounded(tmp_path,
     path = with_part(build(tmp_path / "long.xlsx", {"S": ""}), part_of(data).encode())
     got, error = assert_paths_agree(path, monkeypatch)
     assert error == xlsx_stream.CORRUPT and xlsx_stream.STATS["degraded"] == 1
+
+
+# --- rows written alike: read by their shape (xlsx_stream._Shape) --------------------------------------------
+
+SHAPE_KINDS = ["n", "n_explicit", "s", "inline", "inline_preserve", "b", "str", "d", "style"]
+# texts without what sends a whole row cell by cell ("&", "\r"), so that rows are read by their shape
+PLAIN_TEXT = st.lists(st.sampled_from(["a", "张三", " ", "\t", "\n", "  ", "1", ".5", "E3", "_x0041_", "_x000D_", ">",
+                                       "'", '"', "😀", "\u3000", "#N/A", "2022-05-01", "44682"]),
+                      max_size=4).map("".join)
+
+
+@st.composite
+def shaped_rows(draw) -> str:
+    """Rows made from one to three row templates — each cell's column, style, type and form fixed — with fresh
+    texts in every row: the shapes repeat while the texts go through every case the per-cell path treats
+    apart (empty, edge spaces, _x0041_, entities, shared indexes that do not exist, numbers that are not)."""
+    templates = []
+    for _ in range(draw(st.integers(1, 3))):
+        columns = sorted(draw(st.lists(st.integers(0, 30), min_size=1, max_size=7, unique=True)))
+        if rare(draw, 10) and len(columns) > 1:
+            columns.reverse()  # out of order: never a shape
+        templates.append([(col, draw(st.sampled_from(["", ' s="1"', ' s="2"', ' s="4"', ' s="9"'])),
+                           "e" if rare(draw, 20) else draw(st.sampled_from(SHAPE_KINDS)),
+                           draw(st.sampled_from(["", "", " "])))
+                          for col in columns])
+    out = []
+    for n in range(1, draw(st.integers(3, 14)) + 1):
+        cells = []
+        for col, style, kind, space in draw(st.sampled_from(templates)):
+            letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[col] if col < 26 else "A" + "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[col - 26]
+            t = {"n_explicit": ' t="n"', "s": ' t="s"', "inline": ' t="inlineStr"', "inline_preserve": ' t="inlineStr"',
+                 "b": ' t="b"', "str": ' t="str"', "d": ' t="d"', "e": ' t="e"'}.get(kind, "")
+            head = f'<c r="{letters}{n}"{style}{t}{space}'
+            if kind == "style":
+                cells.append(head + "/>")
+                continue
+            if kind == "s":
+                v = draw(st.sampled_from(["0", "1", "2", "3", "4", "-1", "x", " 1 "]))
+            elif kind in ("n", "n_explicit"):
+                v = draw(number) if rare(draw, 4) else draw(st.sampled_from(["1", "2.5", "-3", "44682", "1E3", "0"]))
+            elif kind == "b":
+                v = draw(st.sampled_from(["0", "1", "", "true"]))
+            elif kind == "d":
+                v = draw(st.sampled_from(["2022-05-01", "2022-05-01T08:30:00", "x", ""]))
+            else:
+                v = draw(text) if rare(draw, 10) else draw(PLAIN_TEXT)
+            if kind.startswith("inline"):
+                preserve = ' xml:space="preserve"' if kind == "inline_preserve" else ""
+                cells.append(f"{head}><is><t{preserve}>{v}</t></is></c>")
+            else:
+                cells.append(f"{head}><v>{v}</v></c>")
+        out.append(f'<row r="{n}">' + "".join(cells) + "</row>")
+    return "".join(out)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=shaped_rows())
+def test_rows_read_by_their_shape_are_the_rows_read_cell_by_cell(data, workbook, tmp_path, monkeypatch):
+    assert_paths_agree(with_part(workbook, part_of(data).encode("utf-8", "surrogateescape"), tmp_path / "sh.xlsx"),
+                       monkeypatch)
+
+
+def test_an_export_of_rows_written_alike_is_read_by_shape(tmp_path, monkeypatch):
+    """Every kind of cell a shape reads, in rows written alike: all but the first read by their shape, and the
+    values those the per-cell path gives (a text with edge spaces, an entity or an empty number in some rows
+    sends just those rows to it)."""
+    row = ('<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>JS{n:05d}</t></is></c><c r="B{n}" s="1"><v>44682</v></c>'
+           '<c r="C{n}" t="s"><v>{k}</v></c><c r="D{n}" s="2"/><c r="E{n}"><v>{e}</v></c><c r="F{n}" t="b"><v>1</v></c>'
+           '<c r="G{n}" t="str"><v>x{n}</v></c><c r="H{n}" t="inlineStr"><is><t xml:space="preserve">{t}</t></is></c></row>')
+    data = "".join(row.format(n=n, k=n % 4, e=f"{n}.25", t="张三") for n in range(1, 41))
+    data += (row.format(n=41, k=1, e="1", t=" 边 ") + row.format(n=42, k=1, e="1", t="a&amp;b")
+             + row.format(n=43, k=1, e="", t="李四"))
+    path = with_part(build(tmp_path / "al.xlsx", {"S": ""}, STRINGS, STYLES), part_of(data).encode())
+    got, error = assert_paths_agree(path, monkeypatch)
+    assert error is None and len(got) == 43
+    assert xlsx_stream.STATS == {"fast": 43, "lxml": 0, "degraded": 0, "shaped": 39}  # 1 made it; 41–43 cell by cell
+    assert got[1][1] == [("str", "JS00002"), ("date", dt.date(2022, 5, 1)), ("str", STRINGS_READ[2]), ("str", ""),
+                         ("float", 2.25), ("bool", True), ("str", "x2"), ("str", "张三")]
+
+
+STRINGS_READ = ["共享", " a ", "低保对象", "x"]  # STRINGS as the reader gives them
