@@ -682,14 +682,16 @@ class _Measure:
             if c > len(columns):
                 continue
             col = columns[c - 1]
-            strs = [v for v in col if type(v) is str]
-            if strs:
+            types = set(map(type, col))  # a column of one type (most are) is taken whole, not filtered
+            if str in types:
+                strs = col if len(types) == 1 else [v for v in col if type(v) is str]
                 # UTF-8 bytes + characters: an ASCII character 1+1, a CJK character 3+1 → halved 1 and 2
                 w = max(map(operator.add, map(len, map(str.encode, strs)), map(len, strs))) // 2
                 if w > self.text[c]:
                     self.text[c] = w
-            nums = [v for v in col if type(v) in _NUMBER_TYPES]
-            if nums:
+            number_types = types & _NUMBER_TYPES
+            if number_types:
+                nums = col if types <= _NUMBER_TYPES else [v for v in col if type(v) in _NUMBER_TYPES]
                 hi, lo = max(nums), min(nums)
                 if hi > self.hi[c]:
                     self.hi[c] = float(hi)
@@ -697,9 +699,9 @@ class _Measure:
                     self.lo[c] = float(lo)
                 if self.fit[c][1]:
                     self.sum[c] += math.fsum(map(abs, nums))
-                if c not in self.fractional and any(type(v) is not int for v in nums):
+                if c not in self.fractional and number_types - {int}:
                     self.fractional.add(c)
-            if c not in self.dates and any(isinstance(v, _dt.date) for v in col):
+            if c not in self.dates and any(issubclass(t, _dt.date) for t in types):
                 self.dates.add(c)
 
     def widths(self) -> dict[int, float]:
