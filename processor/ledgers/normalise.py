@@ -25,9 +25,10 @@ EXTRA_KINDS = {"普通门诊": "普通门诊", "门诊": "普通门诊", "门诊
                "药店购药": "普通门诊"}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ClaimRow:
-    """A claim with what the ledger shows besides the computation."""
+    """A claim with what the ledger shows besides the computation. A value, like :class:`Claim` (not frozen
+    for the same reason; tests/ledgers/test_claims_unchanged.py)."""
     source_row: int
     claim: Claim
     category: str
