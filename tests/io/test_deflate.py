@@ -9,7 +9,7 @@ import zipfile
 import zlib
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from processor.io import deflate
 from processor.io.xlsx_splice import COMPRESS_LEVEL
@@ -163,3 +163,28 @@ def test_a_member_writer_that_counts_for_itself_is_not_used(monkeypatch):
 
 def test_usable_here():
     assert deflate.usable() is True
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])  # set before each use
+@given(parts=st.lists(st.tuples(st.binary(max_size=40_000), st.booleans(), st.sampled_from([0, 1, 2, 3, 6])),
+                      min_size=1, max_size=4))
+def test_pieces_from_isa_l_and_zlib_make_one_stream_in_any_mix(monkeypatch, parts):
+    """compressor(): ISA-L's deflate where it is installed (levels 0–3), zlib's otherwise; a piece from either
+    joins a piece from the other — the renderer process and this one need not have the same one."""
+    isal = pytest.importorskip("isal.isal_zlib")
+    stream = b""
+    for i, (data, use_isal, level) in enumerate(parts):
+        monkeypatch.setattr(deflate, "_isal", isal if use_isal else None)
+        stream += deflate.piece(data, level, last=i == len(parts) - 1)
+    inflate = zlib.decompressobj(-15)
+    assert inflate.decompress(stream) + inflate.flush() == b"".join(data for data, _i, _l in parts)
+    assert inflate.eof and inflate.unused_data == b""
+
+
+def test_without_isa_l_the_compressor_is_zlibs(monkeypatch):
+    monkeypatch.setattr(deflate, "_isal", None)
+    assert type(deflate.compressor(1)) is type(zlib.compressobj(1, zlib.DEFLATED, -15))
+    isal = pytest.importorskip("isal.isal_zlib")
+    monkeypatch.setattr(deflate, "_isal", isal)
+    assert type(deflate.compressor(1)) is not type(zlib.compressobj(1, zlib.DEFLATED, -15))
+    assert type(deflate.compressor(6)) is type(zlib.compressobj(6, zlib.DEFLATED, -15))  # not an ISA-L level
