@@ -267,10 +267,10 @@ def test_a_message_goes_out_whole_when_the_pipe_takes_part_of_a_write():
     assert child.receive(io.BytesIO(bytes(out.got))) == rows
 
 
-def test_columns_measured_here_as_the_rows_go_are_as_wide_as_measured_in_one_process(tmp_path, renderer, copied):
-    """The renderer's rows are measured in this process as they go out (render_process._feed): sent in batches
-    of 3, measured in the chunks the one-process path measures, so every column — a summed one's running sum
-    of fractional amounts over several chunks too — comes out as wide."""
+def test_columns_measured_by_the_renderer_are_as_wide_as_measured_in_one_process(tmp_path, renderer, copied):
+    """The rows reach the renderer in batches of 3; it measures them in the chunks the one-process path
+    measures (xlsx_splice._measured), so every column — a summed one's running sum of fractional amounts
+    over several chunks too — comes out as wide."""
     rows = ledger_rows(2_600)
     write(tmp_path / "one.xlsx", rows, hint=0)
     write(tmp_path / "two.xlsx", rows, hint=len(rows))
