@@ -875,7 +875,7 @@ def _cell_attrs(attrs: str, cache: dict) -> tuple:
 
 
 _PAYLOAD = "(" + _TEXT[:-1] + "+)"  # a cell's text as _CELL takes it, not empty
-SHAPES_KEPT = 8      # row shapes tried on each row, the most recently used first
+SHAPES_KEPT = 8      # row shapes with the same key tried on a row, the most recently used first
 SHAPES_MADE = 64     # shapes made in one sheet at most (a sheet whose rows all differ stays on _CELL)
 
 
@@ -887,10 +887,21 @@ class _Shape:
     and reads only what that path reads the same way (plain texts, not empty, no character reference,
     shared-string indexes that exist); any other row, or text, goes to the per-cell path as before."""
 
-    __slots__ = ("match", "cells", "width")
+    __slots__ = ("match", "key", "width", "texts", "numbers", "shared", "others")
 
-    def __init__(self, match, cells: list[tuple], width: int) -> None:
-        self.match, self.cells, self.width = match, cells, width
+    def __init__(self, match, cells: list[tuple], width: int, key: int) -> None:
+        self.match, self.width, self.key = match, width, key
+        # each cell's group (the row number is group 1) and column, by how its text becomes a value
+        self.texts = [(g, col) for g, (col, form, s, t) in enumerate(cells, 2) if form == "t"]
+        self.numbers = [(g, col, s) for g, (col, form, s, t) in enumerate(cells, 2) if form == "v" and t is None]
+        self.shared = [(g, col) for g, (col, form, s, t) in enumerate(cells, 2) if form == "v" and t == "s"]
+        self.others = [(g, col, t, s) for g, (col, form, s, t) in enumerate(cells, 2)
+                       if form == "v" and t is not None and t != "s"]
+
+    @staticmethod
+    def key_of(content: str) -> int:
+        """Rows of one shape have as many <v> (a text never holds a "<"): shapes are looked up by it."""
+        return content.count("<v>")
 
     @classmethod
     def of(cls, content: str, attr_cache: dict) -> "_Shape | None":
@@ -935,34 +946,34 @@ class _Shape:
         match = re.compile("".join(parts)).fullmatch
         if match(content) is None:  # not all of the row is its cells (text between them): not a shape
             return None
-        return cls(match, cells, cells[-1][0] + 1)
+        return cls(match, cells, cells[-1][0] + 1, cls.key_of(content))
 
     def read(self, content: str, rtext: str, untyped, v_value, strings: list) -> list | None:
         """The row's values as the per-cell path makes them, or None: that path reads this row."""
         m = self.match(content)
         if m is None:
             return None
-        texts = m.groups()
-        if texts[0] != rtext:
+        group = m.group
+        if group(1) != rtext:
             return None
         vals: list = [""] * self.width
-        for (col, form, s, t), text in zip(self.cells, texts[1:]):
-            if form == "t":
-                if text[0] in _WS or text[-1] in _WS or "_x00" in text:
-                    return None
-                vals[col] = text
-            elif t is None:
-                vals[col] = untyped(text, s)
-            elif t == "s":
-                try:
-                    vals[col] = strings[int(text)]
-                except (ValueError, IndexError):
-                    return None
-            else:
-                value = v_value(text, t, s)
-                if value is _EMPTY:
-                    return None
-                vals[col] = value
+        for g, col in self.texts:
+            text = group(g)
+            if text[0] in _WS or text[-1] in _WS or "_x00" in text:
+                return None
+            vals[col] = text
+        for g, col, s in self.numbers:
+            vals[col] = untyped(group(g), s)
+        for g, col in self.shared:
+            try:
+                vals[col] = strings[int(group(g))]
+            except (ValueError, IndexError):
+                return None
+        for g, col, t, s in self.others:
+            value = v_value(group(g), t, s)
+            if value is _EMPTY:
+                return None
+            vals[col] = value
         return vals
 
 
@@ -1100,7 +1111,7 @@ def _fast_body(chunks: _Chunks, buf: str, pos: int, root: tuple[str, str],
     attr_cache: dict[str, tuple] = {}
     rest_cache: dict[str, bool] = {}
     text_cache: dict[str, str] = {}
-    shapes: list[_Shape] = []  # the rows' shapes met, the most recently used first (SHAPES_KEPT at most)
+    shapes: dict[int, list[_Shape]] = {}  # the rows' shapes met, by key, the most recently used first
     shapes_made = 0
 
     def xml_text(text: str) -> str:  # texts with references repeat (names, places): decode each once
@@ -1158,14 +1169,16 @@ def _fast_body(chunks: _Chunks, buf: str, pos: int, root: tuple[str, str],
                         raise _Fallback
                     found = None
                     if SHAPES and not odd:
-                        for i, shape in enumerate(shapes):
-                            got = shape.read(content, rtext, untyped, v_value, strings)
-                            if got is not None:
-                                if i:
-                                    shapes.insert(0, shapes.pop(i))
-                                vals, found = got, ()
-                                shaped += 1
-                                break
+                        alike = shapes.get(content.count("<v>"))  # _Shape.key_of, inline
+                        if alike is not None:
+                            for i, shape in enumerate(alike):
+                                got = shape.read(content, rtext, untyped, v_value, strings)
+                                if got is not None:
+                                    if i:
+                                        alike.insert(0, alike.pop(i))
+                                    vals, found = got, ()
+                                    shaped += 1
+                                    break
                     if found is None:
                         found = cells_of(content)
                     for letters, digits, attrs, v, vt, is_, preserve, tt in found:
@@ -1220,8 +1233,9 @@ def _fast_body(chunks: _Chunks, buf: str, pos: int, root: tuple[str, str],
                         shape = _Shape.of(content, attr_cache)
                         if shape is not None:
                             shapes_made += 1
-                            shapes.insert(0, shape)
-                            del shapes[SHAPES_KEPT:]
+                            alike = shapes.setdefault(shape.key, [])
+                            alike.insert(0, shape)
+                            del alike[SHAPES_KEPT:]
             except (_Fallback, FileError):
                 closed = bool(m.group(3))  # lxml reads this row (and says what is wrong with it, if anything)
             else:
