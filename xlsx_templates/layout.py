@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def column_letter(n: int) -> str:
+def _column_letter(n: int) -> str:
     """1 → A, 27 → AA (openpyxl's get_column_letter, which costs importing openpyxl)."""
     letters = ""
     while n:
@@ -161,8 +161,8 @@ def _first_block(name: str) -> int:
 
 def _info_cells(name: str) -> dict[str, str]:
     end = _first_block(name)
-    return {"title": "A1", "unit": "A2", "period": f"{column_letter(end - 6)}2",
-            "date": f"{column_letter(end - 3)}2"}
+    return {"title": "A1", "unit": "A2", "period": f"{_column_letter(end - 6)}2",
+            "date": f"{_column_letter(end - 3)}2"}
 
 
 INFO_CELLS: dict[str, dict[str, str]] = {name: _info_cells(name) for name in LEDGER_COLUMNS}

@@ -13,12 +13,13 @@ from datetime import date
 from xlsx_templates.layout import (COLUMN_KIND, FIT_CAP, GENERIC, INFO_CELLS, INFO_LINE, LEDGER_COLUMNS, LEDGER_GROUPS,
                                   LEDGER_SUM_COLUMNS, SHEET_COLUMNS, TEXT_CAP, column_width, SHEET_INFO_CELLS, SHEET_ROWS, SHEET_TITLES,
                                   STATE_COLUMNS, TITLE_COLUMNS, TITLES, WRAP_COLUMNS, XIXIU, page_units,
-                                  template_path, column_letter)
+                                  template_path)
 
 
 from ..book import Citation, Region
 from ..describe import param_row
 from ..errors import InputError
+from ..io.headers import column_letter
 from ..io.xlsx_splice import Formula, SheetFill
 from .formulas import PolicySheet, RowRefs
 from .formulas import formulas as native_formulas
@@ -125,7 +126,7 @@ def _formulas(line: Line, ctx: LedgerContext, seq: int, values: dict[str, object
     if ctx.params is None or any(n not in cols for n in _FORMULA_INPUTS):
         return {}
     row = ctx.first_row + seq - 1
-    refs = RowRefs({name: f"{column_letter(i + 1)}{row}" for i, name in enumerate(cols) if name})
+    refs = RowRefs({name: f"{column_letter(i)}{row}" for i, name in enumerate(cols) if name})
     rule_ctx = ctx.views[line.row.claim.settled_on]
     out: dict[str, object] = {}
     for name, text in native_formulas(rule_ctx, ctx.params, refs, line, line.row.claim.chronic_class2).items():
