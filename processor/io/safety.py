@@ -615,8 +615,8 @@ def scan_share(path: str | Path, member: str, k: int, n: int):
     raises: the process scanning the rest inflates the whole member too and says so itself."""
     with zipfile.ZipFile(path) as zf, open(path, "rb") as raw:
         info = zf.getinfo(member)
-        try:
-            return _scan(raw, info, False, (k, n)).found()
+        try:  # shared strings as check_xlsx judges the member (a sheet may point at the shared-strings part)
+            return _scan(raw, info, _is_shared_strings(_member_key(member)), (k, n)).found()
         except _Suspicious:
             return "refused"
 

@@ -148,3 +148,19 @@ def test_a_reader_that_dies_before_its_share_leaves_the_whole_scan_to_this_proce
     early = sheet_process.Early(path)
     assert _check(path, early.share) == _check(path)
     assert early.proc is None  # stopped when it said nothing
+
+
+def test_a_sheet_that_points_at_the_shared_strings_part_is_shared_as_check_xlsx_judges_it(tmp_path):
+    """A hostile workbook may name xl/sharedStrings.xml as a sheet: its share is scanned with the shared-string
+    checks, as check_xlsx scans the rest of it (else an over-long string in the other process's pieces could
+    pass unnoticed)."""
+    import zipfile
+    long_si = "<si><t>" + "长" * 40_000 + "</t></si>"
+    xml = ('<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+           + "<si><t>x</t></si>" * 80_000 + long_si + "<si><t>y</t></si>" * 40_000 + "</sst>")
+    path = tmp_path / "sst.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("xl/sharedStrings.xml", xml)
+    odd_pieces = safety.scan_share(path, "xl/sharedStrings.xml", 1, 2)
+    even_pieces = safety.scan_share(path, "xl/sharedStrings.xml", 0, 2)
+    assert odd_pieces["needs_exact"] or even_pieces["needs_exact"]  # the over-long <si> sends it to the exact pass
