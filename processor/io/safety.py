@@ -127,12 +127,14 @@ def check_xlsx(path: str | Path, streamed: bool = False, share=None) -> ScanRepo
             _check_declared_sizes(infos, STREAMED_BYTES if streamed else MAX_UNCOMPRESSED_BYTES)
             names = _sheet_names(infos, raw)
             shared = share(infos, names) if share is not None and names else None
+            # the entry the other process opens by that name (zipfile's: the last, when a name is there twice)
+            target = zf.getinfo(shared[0]) if shared is not None else None
             report = ScanReport()
             for info in infos:
                 key = _member_key(info.filename)
                 if names is None or key in names or not _is_binary(key):
                     sheet = names.get(key) if names else None
-                    other = shared[1] if shared is not None and info.filename == shared[0] else None
+                    other = shared[1] if info is target else None
                     scan = _check_sheet(raw, info, sheet, shared_strings=_is_shared_strings(key), other=other)
                     shown = sheet or info.filename
                     if scan.has_errors:

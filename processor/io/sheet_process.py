@@ -52,6 +52,7 @@ class Early:
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         self.proc = None
+        self.asked = False
 
     def share(self, infos: list[zipfile.ZipInfo], names: dict[str, str]):
         """For check_xlsx: the biggest worksheet of at least MIN_BYTES, its odd pieces scanned by the reader."""
@@ -64,6 +65,9 @@ class Early:
         return (member, self._found) if self.proc is not None else None
 
     def _found(self):
+        if self.proc is None or self.asked:  # it answers once (a second call would wait for ever)
+            return None
+        self.asked = True
         message = child.receive(self.proc.stdout)
         if message is None or message[0] != _SCANNED:  # it died: this process scans its pieces too
             self.stop()

@@ -164,3 +164,32 @@ def test_a_sheet_that_points_at_the_shared_strings_part_is_shared_as_check_xlsx_
     odd_pieces = safety.scan_share(path, "xl/sharedStrings.xml", 1, 2)
     even_pieces = safety.scan_share(path, "xl/sharedStrings.xml", 0, 2)
     assert odd_pieces["needs_exact"] or even_pieces["needs_exact"]  # the over-long <si> sends it to the exact pass
+
+
+def test_a_sheet_entered_twice_in_the_zip_is_shared_only_where_the_reader_scans_it(tmp_path, monkeypatch, started):
+    """A hostile zip may hold the sheet's name twice: the reader process opens the last entry by that name,
+    so only that entry is shared; the other is scanned whole here (an error cell in its odd pieces is found,
+    and nothing waits on a second answer)."""
+    import sys
+    import warnings
+    import zipfile
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from processor.io import sheet_process
+    first = _workbook(tmp_path, "first", **CASES["error cell"])
+    second = _workbook(tmp_path, "second")
+    path = tmp_path / "twice.xlsx"
+    with zipfile.ZipFile(first) as a, zipfile.ZipFile(second) as b, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out, \
+            warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns of the duplicate name
+        for info in a.infolist():
+            out.writestr(info.filename, a.read(info.filename))
+        out.writestr("xl/worksheets/sheet1.xml", b.read("xl/worksheets/sheet1.xml"))
+    alone = _check(path)
+    monkeypatch.setattr(sheet_process, "MIN_BYTES", 1 << 20)
+    early = sheet_process.Early(path)
+    try:
+        assert _check(path, early.share) == alone
+    finally:
+        early.stop()
+    assert alone[0] == ["结算明细"]  # the error cell of the first entry, found either way
