@@ -877,6 +877,7 @@ def _cell_attrs(attrs: str, cache: dict) -> tuple:
 _PAYLOAD = "(" + _TEXT[:-1] + "+)"  # a cell's text as _CELL takes it, not empty
 SHAPES_KEPT = 8      # row shapes with the same key tried on a row, the most recently used first
 SHAPES_MADE = 64     # shapes made in one sheet at most (a sheet whose rows all differ stays on _CELL)
+SHAPE_CHARS = 16_384  # no shape is made of a longer row (an export's is about 1,000): a pattern stays small
 
 
 class _Shape:
@@ -1229,7 +1230,7 @@ def _fast_body(chunks: _Chunks, buf: str, pos: int, root: tuple[str, str],
                             vals.append(value)
                         else:
                             vals[col] = value
-                    if found and SHAPES and not odd and shapes_made < SHAPES_MADE:
+                    if found and SHAPES and not odd and shapes_made < SHAPES_MADE and len(content) <= SHAPE_CHARS:
                         shape = _Shape.of(content, attr_cache)
                         if shape is not None:
                             shapes_made += 1
