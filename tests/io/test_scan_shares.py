@@ -5,11 +5,16 @@ random XML fragments cut into random chunks (long tags, odd strings, error cells
 past the limit, prefixed tags)."""
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from processor.io import safety
 from processor.io.safety import _SheetScan, _Suspicious
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # test_hostile_files' rewrite
 
 FRAGMENTS = [b'<row r="1">', b"</row>", b'<c r="A1">', b'<c r="AB1234567" s="1">', b'<c r="ABCD9">', b"<c>", b"<c/>",
              b'<c t="e">', b'<c  r="B2">', b"<v>1</v>", b"<v>" + b"x" * 40 + b"</v>", b"<v>unclosed", b"</c>",
@@ -76,7 +81,7 @@ def test_a_share_of_pieces_is_every_nth_piece():
 
 # --- the reader process's share, in a real second process ------------------------------------------------
 
-def _workbook(tmp_path, name: str, middle: str = "", tail: str = "") -> "Path":
+def _workbook(tmp_path, name: str, middle: str = "", tail: str = "") -> Path:
     """A workbook whose sheet is about 3.5 MB of XML (four pieces of the scan, so both processes have some),
     ``middle`` put in a row of the second piece and ``tail`` after <sheetData> (merged ranges)."""
     import openpyxl
@@ -119,28 +124,26 @@ def _check(path, share=None):
     return (sorted(report.errors), sorted(report.formulas), report.merges)
 
 
-@pytest.mark.parametrize("case", list(CASES))
-def test_the_reader_process_scans_half_of_a_big_sheet_and_the_scan_is_the_same(tmp_path, monkeypatch, started, case):
-    import sys
-    from pathlib import Path
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
+def _check_shared(path, monkeypatch):
+    """_check with the reader process started early and scanning its share (conftest's ``started`` keeps it)."""
     from processor.io import sheet_process
-    path = _workbook(tmp_path, "case", **CASES[case])
-    alone = _check(path)
     monkeypatch.setattr(sheet_process, "MIN_BYTES", 1 << 20)
     early = sheet_process.Early(path)
     try:
-        assert _check(path, early.share) == alone
+        return _check(path, early.share)
     finally:
         early.stop()
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_the_reader_process_scans_half_of_a_big_sheet_and_the_scan_is_the_same(tmp_path, monkeypatch, started, case):
+    path = _workbook(tmp_path, "case", **CASES[case])
+    assert _check_shared(path, monkeypatch) == _check(path)
     assert len(started) == 1 and started[0].args[-3:] == ["--scan", str(path), "xl/worksheets/sheet1.xml"]
     assert started[0].wait(5) is not None  # stopped, not left waiting
 
 
 def test_a_reader_that_dies_before_its_share_leaves_the_whole_scan_to_this_process(tmp_path, monkeypatch):
-    import sys
-    from pathlib import Path
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
     from processor.io import child, sheet_process
     path = _workbook(tmp_path, "odd", **CASES["odd string (the exact pass)"])
     monkeypatch.setattr(sheet_process, "MIN_BYTES", 1 << 20)
@@ -170,12 +173,8 @@ def test_a_sheet_entered_twice_in_the_zip_is_shared_only_where_the_reader_scans_
     """A hostile zip may hold the sheet's name twice: the reader process opens the last entry by that name,
     so only that entry is shared; the other is scanned whole here (an error cell in its odd pieces is found,
     and nothing waits on a second answer)."""
-    import sys
     import warnings
     import zipfile
-    from pathlib import Path
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from processor.io import sheet_process
     first = _workbook(tmp_path, "first", **CASES["error cell"])
     second = _workbook(tmp_path, "second")
     path = tmp_path / "twice.xlsx"
@@ -186,10 +185,5 @@ def test_a_sheet_entered_twice_in_the_zip_is_shared_only_where_the_reader_scans_
             out.writestr(info.filename, a.read(info.filename))
         out.writestr("xl/worksheets/sheet1.xml", b.read("xl/worksheets/sheet1.xml"))
     alone = _check(path)
-    monkeypatch.setattr(sheet_process, "MIN_BYTES", 1 << 20)
-    early = sheet_process.Early(path)
-    try:
-        assert _check(path, early.share) == alone
-    finally:
-        early.stop()
+    assert _check_shared(path, monkeypatch) == alone
     assert alone[0] == ["结算明细"]  # the error cell of the first entry, found either way
