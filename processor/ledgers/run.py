@@ -128,7 +128,7 @@ def fill(args) -> int:
         _require(table, len(files) > 1)  # before reading on: exit 2 naming the column (and the file)
         tables.append(table)
     # the collector paused for the month (compute.no_cycle_collection): the claim store holds up to a
-    # month of claims, and each collection would walk them all (100,000 rows: about 0.4 s of CPU)
+    # month of claims, and each collection would walk them all (100,000 rows: 0.68 s of CPU in 697 collections)
     with no_cycle_collection():
         previous = read_previous_all(args.previous, region) if args.previous else None
         if previous:

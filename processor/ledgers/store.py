@@ -9,7 +9,8 @@ store is closed, and by the OS if the process dies.
 
 A month of up to :data:`HELD_ROWS` claims is held in memory as it was read (about 900 bytes a claim:
 135 MB at the limit), and goes to the file only when the month turns out larger: writing and reading
-back a record is about 7 µs a claim (0.69 s per 100,000), a tenth of a 100,000-row fill's main process (bench/bench_fill.py).
+back a record is about 5 µs a claim (0.49 s per 100,000; 0.69 while claims were frozen dataclasses), a tenth of a
+100,000-row fill's main process (bench/bench_fill.py).
 Either way the claims come back the same, in the same order (tests/ledgers/test_streamed.py).
 """
 from __future__ import annotations
