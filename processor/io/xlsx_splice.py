@@ -1343,7 +1343,31 @@ def _set_page_header(tail: str, header: str) -> str:
     first_footer = f"<firstFooter>{footer.group(1)}</firstFooter>" if footer else ""
     xml = (f'<headerFooter differentFirst="1"><oddHeader>{_xml_escape(header)}</oddHeader>{odd_footer}'
            f"{first_footer}</headerFooter>")
-    return tail[:m.start()] + xml + tail[m.end():]
+    return _header_room(tail[:m.start()] + xml + tail[m.end():])
+
+
+_PAGE_MARGINS = re.compile(r"<pageMargins\b[^<>]*?/>")
+HEADER_ROOM_IN = 0.3  # a 10 pt header line and its leading, in inches between the header margin and the body
+
+
+def _header_room(tail: str) -> str:
+    """The header line sits ``header`` inches below the paper's top edge and the rows start at ``top``: the
+    templates' 0.5 and 0.6 left a tenth of an inch, and on every page after the first the repeated header
+    rows covered the lower half of the title and 所属期. The header margin is lowered to leave
+    :data:`HEADER_ROOM_IN` (never below 0.1; the body's margin is the template's, so the pages hold as many rows)."""
+    m = _PAGE_MARGINS.search(tail)
+    if m is None:
+        return tail
+    attrs = dict(_ATTR.findall(m.group()))
+    try:
+        top, header = float(attrs["top"]), float(attrs["header"])
+    except (KeyError, ValueError):
+        return tail
+    room = round(max(top - HEADER_ROOM_IN, 0.1), 3)
+    if header <= room:
+        return tail
+    margins = re.sub(r'(\sheader\s*=\s*")[^"]*(")', lambda h: f"{h.group(1)}{room:g}{h.group(2)}", m.group(), count=1)
+    return tail[:m.start()] + margins + tail[m.end():]
 
 
 class _SheetPlan:

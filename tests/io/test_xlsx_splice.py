@@ -292,3 +292,25 @@ def test_libreoffice_recalculates_totals(written, tmp_path):
     assert ws["A1"].value == "赣州市医疗救助待遇台账"
     assert ws["D5"].value == "520402199001011234"
     assert ws["K5"].value == dt.datetime(2024, 1, 2)
+
+
+def _margins(path: Path, member: str = "xl/worksheets/sheet1.xml") -> dict:
+    with zipfile.ZipFile(path) as zf:
+        tag = re.search(r"<pageMargins\b[^>]*>", zf.read(member).decode()).group()
+    return {k: float(v) for k, v in re.findall(r'(\w+)="([^"]*)"', tag)}
+
+
+def test_a_running_page_header_gets_room_above_the_rows(tmp_path):
+    """The page header (title, 所属期) sits ``header`` inches below the paper's edge, the rows start at ``top``:
+    the template's 0.5 and 0.6 let the repeated header rows cover the lower half of the title on every page
+    after the first (seen in LibreOffice's PDF). With a page header the header margin leaves 0.3 inch; the rows
+    keep their margin, so the pages hold as many rows. Without one the template's margins stay."""
+    rows = [_row(n) for n in range(1, 4)]
+    plain = write_workbook(TEMPLATE, tmp_path / "plain.xlsx", {"台账": SheetFill(rows, 5, 6)})
+    titled = write_workbook(TEMPLATE, tmp_path / "titled.xlsx",
+                            {"台账": SheetFill(rows, 5, 6, page_header="&C赣州市医疗救助待遇台账&R所属期：2022-01")})
+    template = _margins(TEMPLATE)
+    assert _margins(plain) == template
+    got = _margins(titled)
+    assert got["header"] <= got["top"] - 0.3 + 1e-9 and got["header"] >= 0.1
+    assert {k: v for k, v in got.items() if k != "header"} == {k: v for k, v in template.items() if k != "header"}
