@@ -88,13 +88,14 @@ from typing import Iterator
 from lxml import etree
 
 from ..errors import FileError
-from .safety import MAX_CELL_CHARS, CellError, UncomputedFormula
+from .safety import EXCEL_ROWS, MAX_CELL_CHARS, CellError, UncomputedFormula
 
 __all__ = ["iter_sheet", "sheet_names", "first_visible_sheet", "SheetInfo", "workbook_sheets"]
 
 _RELS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 CORRUPT = "无法读取 xlsx 文件：文件已损坏或格式不正确，请在 Excel 中打开并另存后再导入"
+_BEYOND = f"无法读取 xlsx 文件：有行号超过 Excel 的上限（{EXCEL_ROWS:,} 行），文件已损坏或被改动过，请在 Excel 中打开并另存后再导入"
 _DATE_CACHE_MAX = 1 << 16
 _EPOCH = datetime(1899, 12, 30)
 _OTHER, _DATE, _DURATION = 0, 1, 2
@@ -585,7 +586,7 @@ def _split_ref(ref: str) -> tuple[int, int] | None:
     digits = ref[len(letters):]
     letters = letters.replace("$", "")
     col = _col_index(letters)
-    if col is None or not digits.isdigit() or int(digits) < 1:
+    if col is None or not digits.isdigit() or len(digits) > 12 or not 0 < int(digits) <= EXCEL_ROWS:
         return None
     return int(digits), col
 
@@ -638,7 +639,10 @@ class _State:
 
     def place(self, number_: int, vals: list) -> list[tuple[int, list]]:
         """The rows to hand out once row ``number_`` has been read as ``vals`` (the one place for
-        row order, cells kept for a later row, and the empty rows of a gap)."""
+        row order, cells kept for a later row, and the empty rows of a gap). A row past Excel's last is
+        refused here too (check_xlsx refuses it first): a gap up to it would be listed whole."""
+        if number_ > EXCEL_ROWS:
+            raise FileError(_BEYOND)
         yielded = self.yielded
         pending = self.pending
         if number_ <= yielded:

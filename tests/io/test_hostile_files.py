@@ -154,6 +154,41 @@ def test_sheet_outside_worksheets_does_not_kill_the_process(tmp_path):
     assert not (tmp_path / "out.xlsx").exists()
 
 
+# A reference the readers take with "$" signs (xlsx_stream._split_ref: "$A$900000000" is row 900,000,000). The
+# scan once looked for letters and digits only, passed this 1 KB sheet, and the reader listed 900 million
+# empty rows before it: the process was killed for want of memory (24 GiB), with no message.
+DOLLAR = '<row r="1"><c r="A1"><v>1</v></c></row><row r="2"><c r="$A$900000000"><v>2</v></c></row>'
+# beyond Excel's last row, on a grid well under the limit (2,000,000 × 1 cells)
+PAST_EXCEL = '<row r="1"><c r="A1"><v>1</v></c></row><row r="2"><c r="a$2000000"><v>2</v></c></row>'
+
+
+def test_a_reference_with_dollar_signs_counts_for_the_grid(tmp_path):
+    path = moved_sheet(tmp_path, "worksheets/sheet1.xml", DOLLAR)
+    assert path.stat().st_size < 6_000
+    with pytest.raises(FileError, match=r"实际使用区域 A1:A900000000 过大（900000000 行 × 1 列）"):
+        check_xlsx(path)
+
+
+def test_a_row_past_excels_last_is_refused_however_small_the_grid(tmp_path):
+    path = moved_sheet(tmp_path, "worksheets/sheet1.xml", PAST_EXCEL)
+    with pytest.raises(FileError, match=r"单元格位置 A1:A2000000 超出 Excel 的上限（1,048,576 行、16,384 列）"):
+        check_xlsx(path)
+    proc = run_process(*fill_argv(path, tmp_path / "out.xlsx"))
+    assert proc.returncode == 2, proc.stderr
+    assert "超出 Excel 的上限" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "out.xlsx").exists()
+
+
+@pytest.mark.parametrize("cells", [DOLLAR, PAST_EXCEL, '<row r="2000000"><c><v>1</v></c></row>'])
+def test_the_reader_itself_refuses_a_row_past_excels_last(tmp_path, cells):
+    # without the scan (as if it had missed one): a FileError at once, never a gap listed up to that row
+    from processor.io.xlsx_stream import iter_sheet
+    path = moved_sheet(tmp_path, "worksheets/sheet1.xml", cells)
+    with pytest.raises(FileError, match="文件已损坏"):
+        for _ in iter_sheet(path, "结算明细"):
+            pass
+
+
 def test_the_same_file_as_previous_ledger_exits_2(tmp_path):
     path = moved_sheet(tmp_path, "data/sheet1.xml")
     proc = run_process(*fill_argv(SAMPLE, tmp_path / "out.xlsx", "--previous", path))

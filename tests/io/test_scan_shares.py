@@ -21,7 +21,10 @@ FRAGMENTS = [b'<row r="1">', b"</row>", b'<c r="A1">', b'<c r="AB1234567" s="1">
              b"<is><t>x</t></is>", b'<is><t xml:space="preserve"> y </t></is>', b"<is><r><t>rich</t></r></is>",
              b"<f>SUM(A1)</f>", b'<mergeCell ref="A1:B2"/>', b'<mergeCell ref="C3:D4"/>', b"<mergeCell ref=x/>",
              b'<dimension ref="A1:C3"/>', b"<sheetData>", b"</sheetData>", b" ", b"plain text", b"x:c ", b"<x:c r=\"A1\">",
-             b"y" * 90, b"<si><t>s</t></si>", b"<si x>"]
+             b"y" * 90, b"<si><t>s</t></si>", b"<si x>",
+             # references for the extent: "$" among the letters, either case, leading zeros, out of order
+             b'<c r="$A$12">', b'<c r="a$b7">', b'<c r="zz0099">', b'<c r="C2000000">', b'<c r="B10">', b'<c r="XFE3">',
+             b'<c r="A0">', b'<c r="A12x">', b'<c r="$1">']
 
 
 def scan(chunks: list[bytes], shared: bool, share=(0, 1)):
@@ -65,7 +68,7 @@ def test_shares_joined_find_what_one_scan_finds(monkeypatch, parts, cuts, shared
     if one == "refused" or joined == "refused":
         assert one == joined
         return
-    for name in ("dimension", "in_data", "letters", "digits", "untrusted", "has_errors", "needs_exact", "merges"):
+    for name in ("dimension", "in_data", "max_row", "max_col", "untrusted", "has_errors", "needs_exact", "merges"):
         assert getattr(joined, name) == getattr(one, name), name
     if not one.needs_exact:  # else the exact pass decides formulas (and merged ranges) itself
         assert joined.has_formulas == one.has_formulas
@@ -187,3 +190,54 @@ def test_a_sheet_entered_twice_in_the_zip_is_shared_only_where_the_reader_scans_
     alone = _check(path)
     assert _check_shared(path, monkeypatch) == alone
     assert alone[0] == ["结算明细"]  # the error cell of the first entry, found either way
+
+
+def extent_by_hand(data: bytes) -> tuple[int, int]:
+    """Every `<c r="…"` read the long way: the run of letters and "$", then the digits. A column counts when
+    a digit follows the letters; a row when the digits (leading zeros dropped, not all zero) end at the
+    quote — as the readers read them, and more (a reference they refuse still counts)."""
+    max_row = max_col = 0
+    at = data.find(b'<c r="')
+    while at >= 0:
+        i = j = at + len(b'<c r="')
+        while i < len(data) and data[i:i + 1].isalpha() and data[i] < 128 or data[i:i + 1] == b"$":
+            i += 1
+        letters = data[j:i].replace(b"$", b"")
+        k = i
+        while k < len(data) and data[k:k + 1].isdigit():
+            k += 1
+        if i > j and k > i:
+            col = 0
+            for ch in letters.upper():
+                col = col * 26 + ch - 64
+            max_col = max(max_col, col if len(letters) <= 4 else 26**5)
+            if data[k:k + 1] == b'"' and int(data[i:k]) > 0:
+                max_row = max(max_row, int(data[i:k]))
+        at = data.find(b'<c r="', at + 1)
+    return max_row, max_col
+
+
+@settings(max_examples=400, deadline=None)
+@given(parts=st.lists(st.sampled_from(FRAGMENTS), max_size=120), cuts=st.lists(st.integers(1, 200), max_size=60),
+       shared=st.booleans(), n=st.sampled_from([1, 2, 3]))
+def test_the_extent_is_the_largest_reference_however_the_sheet_is_cut(parts, cuts, shared, n):
+    # the scan takes each piece's last cell for its largest and searches for one beyond it; by hand, every
+    # reference is read. Refused (a long run without '<') is the other outcome; MAX_TAG_BYTES as written.
+    data = b"".join(parts)
+    chunks, at = [], 0
+    for c in cuts:
+        chunks.append(data[at:at + c])
+        at += c
+    chunks.append(data[at:])
+    first = scan(chunks, shared, (0, n))
+    for k in range(1, n):
+        first.join(scan(chunks, shared, (k, n)).found())
+    assert first.bounds() == extent_by_hand(data)
+
+
+def test_the_extent_of_rows_in_order_and_out_of_order():
+    rows = [b'<row r="%d"><c r="A%d"><v>1</v></c><c r="BH%d"><v>2</v></c></row>' % (r, r, r) for r in range(1, 3001)]
+    assert scan([b"".join(rows)], False).bounds() == (3000, 60)  # BH is column 60
+    # a cell far down and far right, written early, in one piece with thousands of smaller ones
+    rows.insert(5, b'<row r="6"><c r="AAB99999"><v>1</v></c></row>')  # AAB: A=1, A=1, B=2 → (1·26 + 1)·26 + 2 = 704
+    assert scan([b"".join(rows)], False).bounds() == (99999, 704)
