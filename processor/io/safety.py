@@ -11,7 +11,8 @@ allocate 512 GiB and abort the whole process (SIGABRT, not catchable). So, befor
 3. each worksheet's ``<dimension ref>`` and its real largest cell reference are compared with a
    grid limit, because calamine allocates a dense grid from A1 to the largest cell; the streaming
    reader (xlsx_stream) allocates no grid, but hands over every row up to the last one and each
-   row as wide as its last cell, so the grid bounds its work as well. A reference beyond Excel's
+   row as wide as its last cell, so the grid bounds its work as well (any grid up to 50 million
+   cells, a larger one when at least a quarter of it is filled). A reference beyond Excel's
    own limits (1,048,576 rows, 16,384 columns) is refused however small the grid: a 1 KB sheet
    with a cell at ``$A$900000000`` once passed and had the reader list 900 million empty rows.
 
@@ -59,7 +60,8 @@ MAX_UNCOMPRESSED_BYTES = 1 << 30  # sum of declared member sizes (1 GiB) for a r
 STREAMED_BYTES = 4 << 30
 MAX_RATIO = 200  # a member is a bomb if its ratio exceeds this …
 RATIO_MIN_BYTES = 50 * 1024 * 1024  # … and it inflates to more than this
-MAX_GRID_CELLS = 50_000_000  # rows × columns calamine would allocate (counted from A1)
+MAX_GRID_CELLS = 50_000_000  # rows × columns (counted from A1) any sheet may span …
+GRID_PER_CELL = 4  # … and a larger one, up to this many times the cells it holds (a quarter of the grid filled)
 MAX_MEMBERS = 10_000
 MAX_TAG_BYTES = 4 * 1024 * 1024  # longest stretch of worksheet XML without a '<'
 MAX_CELL_CHARS = 32_767  # Excel's limit for the text of one cell (and so of one shared string)
@@ -344,6 +346,7 @@ class _SheetScan:
         self.in_data = False
         self.max_row = 0  # the largest row and column of a cell reference in this scan's pieces
         self.max_col = 0
+        self.cells = 0  # cells written (each `<c `) in this scan's pieces: how large a grid may be
         self.untrusted = False  # some <c> element is not written as `<c r="…"`
         self.has_errors = False  # some cell holds an Excel error value (t="e")
         self.has_formulas = False
@@ -388,8 +391,10 @@ class _SheetScan:
             self._strings(buf, cut)
         if not self.has_errors and b't="e"' in piece:  # a tag is never split across pieces
             self.has_errors = True
+        cells = piece.count(_CELL_ANY)
+        self.cells += cells
         if (
-            piece.count(_CELL_ANY) != piece.count(_CELL_WITH_REF)
+            cells != piece.count(_CELL_WITH_REF)
             or _ODD_CELL.search(piece)
             or (b":" in piece and _PREFIXED_STRING.search(piece))
         ):
@@ -446,7 +451,7 @@ class _SheetScan:
         self.needs_exact = True
         self.exact_piece = self.pieces - 1
 
-    FOUND = ("max_row", "max_col", "untrusted", "has_errors", "has_formulas", "needs_exact", "exact_piece", "merges",
+    FOUND = ("max_row", "max_col", "cells", "untrusted", "has_errors", "has_formulas", "needs_exact", "exact_piece", "merges",
              "merge_pieces")
 
     def found(self) -> dict:
@@ -460,6 +465,7 @@ class _SheetScan:
         refuses them (tests/io/test_scan_shares.py)."""
         self.max_row = max(self.max_row, other["max_row"])
         self.max_col = max(self.max_col, other["max_col"])
+        self.cells += other["cells"]
         for flag in ("untrusted", "has_errors", "has_formulas"):
             setattr(self, flag, getattr(self, flag) or other[flag])
         stops = [x for x in (self.exact_piece, other["exact_piece"]) if x is not None]
@@ -643,9 +649,14 @@ def _check_sheet(raw, info: zipfile.ZipInfo, sheet_name: str | None, shared_stri
     except _Suspicious:
         raise FileError(f"{label}的 XML 结构异常（超长标签或过多合并单元格），已拒绝") from None
 
+    # A dense export of 1,000,000 rows and 60 columns spans 60 million cells: any grid up to MAX_GRID_CELLS,
+    # and a larger one at least a quarter filled. What the reader does grows with the grid (every row up to
+    # the last, each as wide as its last cell), so a sparse sheet may cost 4 times a dense one of as many
+    # cells, never more (calamine, which allocated the whole grid, is no longer the reader).
+    limit = max(MAX_GRID_CELLS, GRID_PER_CELL * scan.cells)
     if scan.dimension:
         rows, cols = _dimension_extent(scan.dimension)
-        if rows * cols > MAX_GRID_CELLS:
+        if rows * cols > limit:
             raise FileError(_grid_message(label, f"声明的数据区域 {scan.dimension[:40]}", rows, cols))
 
     if scan.untrusted or scan.needs_exact:
@@ -654,7 +665,7 @@ def _check_sheet(raw, info: zipfile.ZipInfo, sheet_name: str | None, shared_stri
         scan.has_formulas, scan.merges = exact.has_formulas, exact.merges
     else:
         max_row, max_col = scan.bounds()
-    if max_row * max_col > MAX_GRID_CELLS:
+    if max_row * max_col > limit:
         ref = f"A1:{_col_letters(max_col)}{max_row}"
         raise FileError(_grid_message(label, f"实际使用区域 {ref}", max_row, max_col))
     if max_row > EXCEL_ROWS or max_col > EXCEL_COLS:

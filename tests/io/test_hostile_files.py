@@ -179,6 +179,27 @@ def test_a_row_past_excels_last_is_refused_however_small_the_grid(tmp_path):
     assert not (tmp_path / "out.xlsx").exists()
 
 
+def test_a_grid_past_the_limit_is_read_when_a_quarter_of_it_is_filled(tmp_path, monkeypatch):
+    # A dense export of 1,000,000 rows and 60 columns spans 60 million cells, past the 50 million any sheet may
+    # span: it was refused as "过大". A larger grid is now taken when the sheet holds at least a quarter of its
+    # cells. Here the limit is 100 cells: 20 rows × 10 columns (J) = 200 cells, all written → read; the same
+    # corners alone (A1, J20: 2 cells, 200 > 4 × 2) → refused.
+    from processor.io import safety
+    monkeypatch.setattr(safety, "MAX_GRID_CELLS", 100)
+    dense = "".join(f'<row r="{r}">' + "".join(f'<c r="{c}{r}"><v>{r}</v></c>' for c in "ABCDEFGHIJ") + "</row>"
+                    for r in range(1, 21))
+    check_xlsx(moved_sheet(tmp_path, "worksheets/sheet1.xml", dense, name="dense.xlsx"))
+    sparse = '<row r="1"><c r="A1"><v>1</v></c></row><row r="20"><c r="J20"><v>1</v></c></row>'
+    with pytest.raises(FileError, match=r"实际使用区域 A1:J20 过大（20 行 × 10 列）"):
+        check_xlsx(moved_sheet(tmp_path, "worksheets/sheet1.xml", sparse, name="sparse.xlsx"))
+    # one cell more, in row 61: 61 × 10 = 610 spanned ≤ 4 × 201 = 804 → read; in row 201: 2,010 > 804 → refused
+    check_xlsx(moved_sheet(tmp_path, "worksheets/sheet1.xml", dense + '<row r="61"><c r="A61"><v>1</v></c></row>',
+                           name="quarter.xlsx"))
+    with pytest.raises(FileError, match="过大"):
+        check_xlsx(moved_sheet(tmp_path, "worksheets/sheet1.xml", dense + '<row r="201"><c r="A201"><v>1</v></c></row>',
+                               name="tenth.xlsx"))
+
+
 @pytest.mark.parametrize("cells", [DOLLAR, PAST_EXCEL, '<row r="2000000"><c><v>1</v></c></row>'])
 def test_the_reader_itself_refuses_a_row_past_excels_last(tmp_path, cells):
     # without the scan (as if it had missed one): a FileError at once, never a gap listed up to that row

@@ -68,7 +68,7 @@ def test_shares_joined_find_what_one_scan_finds(monkeypatch, parts, cuts, shared
     if one == "refused" or joined == "refused":
         assert one == joined
         return
-    for name in ("dimension", "in_data", "max_row", "max_col", "untrusted", "has_errors", "needs_exact", "merges"):
+    for name in ("dimension", "in_data", "max_row", "max_col", "cells", "untrusted", "has_errors", "needs_exact", "merges"):
         assert getattr(joined, name) == getattr(one, name), name
     if not one.needs_exact:  # else the exact pass decides formulas (and merged ranges) itself
         assert joined.has_formulas == one.has_formulas
