@@ -43,7 +43,6 @@ import posixpath
 import re
 import struct
 import zipfile
-import zlib
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
@@ -52,6 +51,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser, ParseError, fromstring
 
 from ..errors import FileError
+from .deflate import INFLATE_ERRORS, inflater as _inflater
 
 MAX_UNCOMPRESSED_BYTES = 1 << 30  # sum of declared member sizes (1 GiB) for a reader that loads it whole
 # … and for the readers that stream a sheet a row at a time (io/xlsx_stream.py: exports, last month's
@@ -157,7 +157,7 @@ def check_xlsx(path: str | Path, streamed: bool = False, share=None) -> ScanRepo
                     for _ in _inflate(raw, info):
                         pass
             return report
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, EOFError, ValueError, struct.error):
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, *INFLATE_ERRORS, OSError, EOFError, ValueError, struct.error):
         raise FileError("不是有效的 xlsx 文件：压缩包已损坏") from None
 
 
@@ -210,7 +210,7 @@ def _inflate(raw, info: zipfile.ZipInfo) -> Iterator[bytes]:
         raise zipfile.BadZipFile("bad local header")
     raw.seek(info.header_offset + _LOCAL_HEADER.size + fields[9] + fields[10])
 
-    inflater = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
+    inflater = _inflater() if info.compress_type == zipfile.ZIP_DEFLATED else None
     left_in, produced, data = info.compress_size, 0, b""
     while True:
         if not data and left_in > 0:

@@ -188,3 +188,53 @@ def test_without_isa_l_the_compressor_is_zlibs(monkeypatch):
     monkeypatch.setattr(deflate, "_isal", isal)
     assert type(deflate.compressor(1)) is not type(zlib.compressobj(1, zlib.DEFLATED, -15))
     assert type(deflate.compressor(6)) is type(zlib.compressobj(6, zlib.DEFLATED, -15))  # not an ISA-L level
+
+
+def _zip_with(data: bytes, level: int, declared: int | None = None) -> io.BytesIO:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as z:
+        z.writestr("xl/worksheets/sheet1.xml", data)
+    if declared is not None:  # a member that says it inflates to fewer bytes than it does (a bomb's lie)
+        raw = bytearray(buf.getvalue())
+        for sig, at in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):  # local header, central directory
+            i = raw.find(sig)
+            raw[i + at:i + at + 4] = struct.pack("<I", declared)
+        buf = io.BytesIO(bytes(raw))
+    return buf
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.binary(max_size=40_000) | st.text(max_size=20_000).map(str.encode), level=st.sampled_from([1, 6, 9]),
+       chunk=st.sampled_from([7, 1000, 1 << 20]))
+def test_the_safety_scans_inflater_gives_zlibs_bytes_with_isa_l_or_without(monkeypatch, data, level, chunk):
+    # safety._inflate feeds 1 MiB of the member at a time and takes at most 1 MiB out per call (here as little
+    # as 7 bytes): ISA-L's inflater (deflate.inflater) and zlib's give the member's bytes alike
+    from processor.io import safety
+    monkeypatch.setattr(safety, "_CHUNK", chunk)
+    buf = _zip_with(data, level)
+    info = zipfile.ZipFile(buf).getinfo("xl/worksheets/sheet1.xml")
+    got = {}
+    for name, make in (("isal", deflate.inflater), ("zlib", lambda: zlib.decompressobj(-15))):
+        monkeypatch.setattr(safety, "_inflater", make)
+        got[name] = b"".join(safety._inflate(buf, info))
+    assert got["isal"] == got["zlib"] == data
+
+
+@pytest.mark.parametrize("with_isal", [True, False])
+def test_the_scan_refuses_a_member_that_inflates_past_its_size_or_is_broken(monkeypatch, with_isal):
+    from processor.errors import FileError
+    from processor.io import safety
+    if not with_isal:
+        monkeypatch.setattr(safety, "_inflater", lambda: zlib.decompressobj(-15))
+    data = b"<row>" * 50_000
+    buf = _zip_with(data, 6, declared=1000)
+    info = zipfile.ZipFile(buf).getinfo("xl/worksheets/sheet1.xml")
+    with pytest.raises(FileError, match="超过声明大小"):
+        b"".join(safety._inflate(buf, info))
+    broken = bytearray(_zip_with(data, 6).getvalue())
+    start = broken.find(b"sheet1.xml") + len(b"sheet1.xml")
+    broken[start:start + 40] = b"\xff" * 40  # the deflate stream's first bytes
+    buf = io.BytesIO(bytes(broken))
+    info = zipfile.ZipFile(buf).getinfo("xl/worksheets/sheet1.xml")
+    with pytest.raises(deflate.INFLATE_ERRORS):
+        b"".join(safety._inflate(buf, info))
