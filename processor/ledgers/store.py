@@ -32,6 +32,9 @@ HELD_ROWS = 150_000  # claims held in memory before the store goes to its file
 _ORDINAL_SHIFT = 44  # key = date ordinal · 2^44 + input file · 2^32 + source row
 _FILE_SHIFT = 32
 _PLACE = (1 << _ORDINAL_SHIFT) - 1  # the key's input file and source row
+# marshal's format 2 writes no back-references: a record repeats nothing worth one, and looking for them
+# was a third of writing it (100,000 records: 0.14 → 0.09 s; 229 bytes a record against 202)
+_MARSHAL = 2
 
 
 def _day(value: date | None) -> int | None:
@@ -103,7 +106,7 @@ class ClaimStore:
         held.clear()
 
     def _write(self, row: ClaimRow, source: int) -> None:
-        data = marshal.dumps(_record(row, source))
+        data = marshal.dumps(_record(row, source), _MARSHAL)
         try:
             self._fh.write(data)
         except OSError as exc:
