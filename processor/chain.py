@@ -43,8 +43,9 @@ class YearState(NamedTuple):
     final_selfpay: int = 0   # Σ 个人自付 (final, incl. out-of-policy; monitoring)
 
     def plus(self, d: "YearState") -> "YearState":
-        return YearState(self[0] + d[0], self[1] + d[1], self[2] + d[2], self[3] + d[3], self[4] + d[4],
-                         self[5] + d[5], self[6] + d[6])
+        # tuple.__new__ directly: the named tuple's own __new__ is a Python function (twice a claim)
+        return _new(YearState, (self[0] + d[0], self[1] + d[1], self[2] + d[2], self[3] + d[3], self[4] + d[4],
+                                self[5] + d[5], self[6] + d[6]))
 
     def minus(self, d: "YearState") -> "YearState":
         return YearState(self[0] - d[0], self[1] - d[1], self[2] - d[2], self[3] - d[3], self[4] - d[4],
@@ -52,6 +53,10 @@ class YearState(NamedTuple):
 
     def negated(self) -> "YearState":
         return YearState(*(-x for x in self))
+
+
+_new = tuple.__new__
+NO_STATE = YearState()  # a person's year before its first claim
 
 
 @dataclass(slots=True)
@@ -255,7 +260,8 @@ def year_delta(critical_base: int, crit: int, counted: int, assist: int, tilt_fe
     in-policy self-pay counted for 医疗救助 (进入医疗救助金额: only where this identity is assisted for
     the kind and referred where required, II类 only above its limit; 0 otherwise). The 医疗救助 threshold
     and the 倾斜救助 line count only that; the monitoring total counts every self-pay."""
-    return YearState(critical_base, crit, counted, assist, _remaining(counted, assist), tilt_fen or 0, final)
+    return _new(YearState, (critical_base, crit, counted, assist, max(0, counted - assist) if counted else 0,
+                            tilt_fen or 0, final))  # the 4th: _remaining(counted, assist)
 
 
 def _remaining(counted: int, assist: int) -> int:
@@ -278,4 +284,4 @@ def reverse(original: Settlement) -> Settlement:
                    notes=["冲销结算，撤销原结算的年度累计"])
 
 
-__all__ = ["Claim", "Settlement", "YearState", "settle", "reverse", "year_delta", "CRITICAL_KINDS"]
+__all__ = ["Claim", "Settlement", "YearState", "NO_STATE", "settle", "reverse", "year_delta", "CRITICAL_KINDS"]

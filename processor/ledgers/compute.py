@@ -14,7 +14,7 @@ from typing import Callable, Iterable, Iterator
 
 from .. import identities as ids
 from ..book import Region
-from ..chain import Settlement, YearState, reverse, settle
+from ..chain import NO_STATE, Settlement, YearState, reverse, settle
 from ..dates import parse_date
 from ..errors import InputError, PolicyNotInForce, SettingMissing, YibaoError
 from ..io.reader import ExportTable
@@ -405,9 +405,9 @@ def settle_iter(accepted: Iterable[ClaimRow], total: int, region: Region, settin
         claim = row.claim
         sid = claim.settlement_id
         try:
-            ctx = _ctx(views, region, claim.settled_on, settings)
+            ctx = views.get(claim.settled_on) or _ctx(views, region, claim.settled_on, settings)
             key = (claim.person, claim.settled_on.year)
-            state = states.get(key, YearState())
+            state = states.get(key, NO_STATE)
             if row.reversal:
                 original = paid.get(sid)
                 if original is None and sid in earlier:
@@ -425,7 +425,7 @@ def settle_iter(accepted: Iterable[ClaimRow], total: int, region: Region, settin
                     result.notes = [_PREVIOUS_REVERSAL]
                 reversed_ids.add(sid)
                 key = (person, year)
-                state = states.get(key, YearState())
+                state = states.get(key, NO_STATE)
             else:
                 if sid in paid or sid in earlier or sid in reversed_ids:
                     seen = paid.get(sid)
@@ -435,11 +435,12 @@ def settle_iter(accepted: Iterable[ClaimRow], total: int, region: Region, settin
                     raise InputError(f"重复的结算ID（与{where}重复），不重复计算")
                 identities = ids.resolve(ctx.view, row.category)
                 result = settle(ctx, identities, claim, state)
+                where = row.source_row if sources is None else _where(row, sources)
                 if keep is None or sid in keep:
-                    paid[sid] = (claim.person, claim.settled_on.year, result, _where(row, sources))
+                    paid[sid] = (claim.person, claim.settled_on.year, result, where)
                     amounts[sid] = (claim.total_cost, claim.policy_cost, claim.basic_paid)
                 else:
-                    paid[sid] = _where(row, sources)
+                    paid[sid] = where
         except (InputError, PolicyNotInForce, SettingMissing) as err:
             rejected.append(Rejected(row.source_row, sid, row.name, err.message, sources[row.source] if sources else ""))
             continue

@@ -34,7 +34,9 @@ def monitor_list(ctx: Ctx, identity: str, selfpay: int, ytd_selfpay: int, trace:
     if not rules(ctx):
         raise PolicyNotInForce(f"{ctx.region}的政策未规定因病返贫致贫监测线")
     for p, name, per_visit in ctx.memo(("monitor", identity), _applying, ctx, identity):
-        line = ctx.money(p, p.value["line"], trace, label=f"{name}线")
+        line, step = ctx.memo(("monitor.line", p.key), _line, ctx, p, name)  # resolved when first reached
+        if step is not None:
+            trace.append(step)
         value = selfpay if per_visit else ytd_selfpay + selfpay
         what = "本次自付" if per_visit else "年度累计自付"
         if value > line:
@@ -42,6 +44,13 @@ def monitor_list(ctx: Ctx, identity: str, selfpay: int, ytd_selfpay: int, trace:
             return name
         trace.step(lambda v=value, ln=line, w=what: f"{w} {format_yuan(v)} 元未超过 {format_yuan(ln)} 元", p.citation)
     return ""
+
+
+def _line(ctx: Ctx, p, name: str) -> tuple[int | None, Step | None]:
+    """A monitoring line in fen and the step that resolved it (Ctx.money's)."""
+    steps: list[Step] = []
+    line = ctx.money(p, p.value["line"], steps, label=f"{name}线")
+    return line, (steps[0] if steps else None)
 
 
 def _applying(ctx: Ctx, identity: str) -> tuple:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..errors import InputError, PolicyNotInForce
 from ..money import format_yuan, share_of
-from ..trace import Result, Trace
+from ..trace import Result, Step, Trace
 from .common import Ctx, above_line, pct, within_cap
 
 ON_APPLICATION = "依申请"
@@ -27,27 +27,13 @@ def tilt(ctx: Ctx, identity: str, remaining: int, ytd_remaining: int = 0, ytd_ti
 def tilt_fen(ctx: Ctx, identity: str, remaining: int, ytd_remaining: int, ytd_tilt: int, referral: bool,
              beyond_cap: int | None, trace: Trace) -> int | None:
     """:func:`tilt`'s amount (None: 依申请, no amount), its explanation written to ``trace``."""
-    view = ctx.view
-    mode = view.get("tilt.mode")
-    if mode is None or mode.value == "undefined":
-        cite = f"（{mode.citation.doc}）" if mode else ""
-        raise PolicyNotInForce(f"{ctx.region}的政策未规定倾斜救助{cite}")
-    if mode.value == "on_application":
-        trace.step("倾斜救助依申请办理，文件未规定计算标准", mode.citation)
-        return None
-    groups = view.require("tilt.groups", "倾斜救助对象")
-    if identity not in groups.value:
-        trace.step(lambda: f"{identity}不属于倾斜救助对象：0 元", groups.citation)
-        return 0
-    need = view.get("tilt.referral_required")
-    if need is not None and need.value and not referral:
-        trace.step("未按规定转诊：不享受倾斜救助", need.citation)
-        return 0
-    p_line, p_rate, p_cap = (view.require(k, "倾斜救助") for k in ("tilt.line", "tilt.rate", "tilt.cap"))
-    line = ctx.money(p_line, steps=trace, label="倾斜救助起点")
-    cap = ctx.money(p_cap, steps=trace, label="倾斜救助年度限额")
+    terms = ctx.memo(("tilt", identity, referral), _terms, ctx, identity, referral)
+    if terms.__class__ is Result:  # 依申请, or not for this identity (or not referred): no claim changes it
+        trace.extend(terms.steps)
+        return terms.fen
+    p_line, p_rate, p_cap, line, cap, scope, prefix = terms
+    trace.extend(prefix)
     above = above_line(ytd_remaining, remaining, line)
-    scope = view.get("tilt.scope")
     if scope is not None:
         if beyond_cap is None:
             raise InputError(f"{ctx.region}倾斜救助只救助超出医疗救助年度限额的费用：请填写本次超出限额的个人自付"
@@ -70,3 +56,27 @@ def tilt_fen(ctx: Ctx, identity: str, remaining: int, ytd_remaining: int, ytd_ti
         trace.step(lambda: f"年度限额剩余 {format_yuan(cap - ytd_tilt)} 元：本次按限额支付", p_cap.citation)
     trace.step(lambda: f"本次倾斜救助 {format_yuan(pay)} 元")
     return pay
+
+
+def _terms(ctx: Ctx, identity: str, referral: bool):
+    """What :func:`tilt_fen` reads from the policy and the settings for one identity (nothing of a claim):
+    the answer itself where it is the same for every claim (a :class:`Result`), else the line, rate and cap
+    with the steps that resolved them. Computed once per policy version and settings (Ctx.memo)."""
+    view = ctx.view
+    mode = view.get("tilt.mode")
+    if mode is None or mode.value == "undefined":
+        cite = f"（{mode.citation.doc}）" if mode else ""
+        raise PolicyNotInForce(f"{ctx.region}的政策未规定倾斜救助{cite}")
+    if mode.value == "on_application":
+        return Result(None, identity, (Step("倾斜救助依申请办理，文件未规定计算标准", mode.citation),))
+    groups = view.require("tilt.groups", "倾斜救助对象")
+    if identity not in groups.value:
+        return Result(0, identity, (Step(f"{identity}不属于倾斜救助对象：0 元", groups.citation),))
+    need = view.get("tilt.referral_required")
+    if need is not None and need.value and not referral:
+        return Result(0, identity, (Step("未按规定转诊：不享受倾斜救助", need.citation),))
+    p_line, p_rate, p_cap = (view.require(k, "倾斜救助") for k in ("tilt.line", "tilt.rate", "tilt.cap"))
+    steps: list[Step] = []
+    line = ctx.money(p_line, steps=steps, label="倾斜救助起点")
+    cap = ctx.money(p_cap, steps=steps, label="倾斜救助年度限额")
+    return p_line, p_rate, p_cap, line, cap, view.get("tilt.scope"), tuple(steps)
