@@ -47,8 +47,15 @@ def share_of(fen: int, rate: Decimal) -> int:
     if not -10**15 < fen < 10**15:
         return round_fen(fen * rate)
     n, d = ratio
-    x = 2 * fen * n
-    return (x + d) // (2 * d) if x >= 0 else -((d - x) // (2 * d))
+    return round_ratio(fen * n, d)
+
+
+def round_ratio(num: int, den: int) -> int:
+    """``round_fen`` of the exact fraction num/den of fen (den > 0), in integers: half-up, ties away from
+    zero as ROUND_HALF_UP. The same rule as round_fen, for amounts the batch computes as exact fractions
+    (share_of; 大病保险's bands, rules.critical) without building Decimals (tests/test_money_share.py)."""
+    x = 2 * num
+    return (x + den) // (2 * den) if x >= 0 else -((den - x) // (2 * den))
 
 
 _RATIOS: dict[Decimal, tuple[int, int]] = {}

@@ -11,10 +11,11 @@ no separate year-to-date payment figure.
 """
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 
 from ..identities import ORDINARY
-from ..money import format_yuan, round_fen
+from ..money import format_yuan, round_fen, round_ratio
 from ..trace import Result, Step, Trace
 from .common import Ctx, pct, points
 
@@ -29,10 +30,11 @@ def critical(ctx: Ctx, identity: str, amount: int, ytd_amount: int = 0, referral
 
 def critical_fen(ctx: Ctx, identity: str, amount: int, ytd_amount: int, referral: bool, trace: Trace) -> int:
     """:func:`critical`'s amount, its explanation written to ``trace`` (the batch passes trace.Citations)."""
-    deductible, bands, cap, cap_cite, prefix = ctx.memo(("critical", identity, referral), _terms, ctx, identity, referral)
+    deductible, bands, cap, cap_cite, prefix, fractions = ctx.memo(("critical", identity, referral), _terms, ctx,
+                                                                    identity, referral)
     total = ytd_amount + amount
-    before = _paid(ytd_amount, deductible, bands, cap)
-    after = _paid(total, deductible, bands, cap)
+    before = _paid(ytd_amount, deductible, fractions, cap)
+    after = _paid(total, deductible, fractions, cap)
     pay = after - before
     trace.extend(prefix)
     trace.step(lambda: f"年度累计进入大病的费用：此前 {format_yuan(ytd_amount)} + 本次 {format_yuan(amount)}"
@@ -58,9 +60,9 @@ def _terms(ctx: Ctx, identity: str, referral: bool):
         deductible = ctx.money(p_ded, steps=steps, label="起付线")
         bands = _resolve_bands(ctx, p_bands, steps)
         cap = ctx.money(p_cap, steps=steps, label="年度最高支付限额")
-        return deductible, bands, cap, p_cap.citation, tuple(steps)
+        return deductible, bands, cap, p_cap.citation, tuple(steps), _fractions(bands)
     deductible, bands, cap, cap_cite = _tilt_terms(ctx, p_ded, p_bands, steps)
-    return deductible, bands, cap, cap_cite, tuple(steps)
+    return deductible, bands, cap, cap_cite, tuple(steps), _fractions(bands)
 
 
 def _tilted(ctx: Ctx, identity: str, referral: bool, steps: list) -> bool:
@@ -107,30 +109,38 @@ def _resolve_bands(ctx: Ctx, param, steps: list) -> Bands:
     return tuple(out)
 
 
-def _paid(total: int, deductible: int, bands: Bands, cap: int | None) -> int:
-    """R(min(F(total), cap)): the year's payment on a year's total, rounded half-up to the fen."""
-    if total <= deductible:  # F is 0 up to the deductible (no Decimal needed)
+Fractions = tuple[int, tuple[tuple[int | None, int], ...]]  # (denominator, ((upper bound, rate × denominator), …))
+
+
+def _fractions(bands: Bands) -> Fractions:
+    """The bands with each rate as an exact fraction over one common denominator (0.6, 0.65 → 20: 12, 13),
+    so that a year's payment is an integer over that denominator, with no Decimal (two a claim)."""
+    ratios = [rate.as_integer_ratio() for _upto, rate in bands]
+    den = math.lcm(*(d for _n, d in ratios)) if ratios else 1
+    return den, tuple((upto, n * (den // d)) for (upto, _rate), (n, d) in zip(bands, ratios))
+
+
+def _paid(total: int, deductible: int, fractions: Fractions, cap: int | None) -> int:
+    """R(min(F(total), cap)): the year's payment on a year's total, rounded half-up to the fen. F is worked
+    out exactly as a fraction (each band's rate on the part of the total inside the band, over the bands'
+    common denominator) and rounded once, by money.round_ratio; tests/rules/test_critical_fractions.py
+    proves it equal to the Decimal arithmetic it replaced."""
+    if total <= deductible:  # F is 0 up to the deductible
         return 0 if cap is None else min(0, cap)
-    return round_fen(_capped(_banded(total, deductible, bands), cap))
-
-
-def _banded(total: int, deductible: int, bands: Bands) -> Decimal:
-    """Payment on a year's total: each band's rate on the part of the total inside the band."""
-    pay = Decimal(0)
+    den, bands = fractions
+    num = 0
     lower = deductible
     for upto, rate in bands:
         top = total if upto is None else min(total, upto)
         if top > lower:
-            pay += (top - lower) * rate
+            num += (top - lower) * rate
         if upto is not None:
             lower = max(lower, upto)
         if total <= lower:
             break
-    return pay
-
-
-def _capped(value: Decimal, cap: int | None) -> Decimal:
-    return value if cap is None else min(value, Decimal(cap))
+    if cap is not None and num >= cap * den:
+        return cap
+    return round_ratio(num, den)
 
 
 def _describe(deductible: int, bands: Bands) -> str:
