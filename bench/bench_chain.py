@@ -70,6 +70,7 @@ def _fresh_caches() -> None:
     from processor import book
     book._view.cache_clear()
     book._VERSION_CACHES.clear()
+    book._IN_FORCE.clear()
 
 
 def timed(fn, repeat: int, collect: bool = True) -> tuple[float, object]:

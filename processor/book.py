@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import tomllib
 import weakref
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -447,14 +448,36 @@ def _category_refs(p: Param):
 
 @lru_cache(maxsize=4096)
 def _view(region: Region, on: date) -> "PolicyView":
-    docs = [d for d in region.documents if d.start <= on <= d.end]
+    docs, params, cats, rules = _in_force(region, on)
     if not docs:
         start, end = region.span
         raise PolicyNotInForce(f"{region.name}在 {on} 没有生效的政策（已收录政策有效期：{period_text(start, end)}）")
-    params = {p.key: p for d in docs for p in d.params if p.in_force(on)}
-    cats = {c.name: c for d in docs for c in d.categories}
-    rules = {r.text: r for d in docs for r in d.alias_rules}
-    return PolicyView(region, on, params, cats, tuple(d for d in docs), rules, _version_cache(region, on, docs, params))
+    return PolicyView(region, on, params, cats, docs, rules, _version_cache(region, on, docs, params))
+
+
+# What is in force changes only on a document's or a param's first or last day: the days between two such
+# dates share one set of documents and params, which is gathered once (a year of settlement dates made it
+# 365 times, 0.3 µs a claim of a 20,000-claim batch). Keyed weakly by region, like _VERSION_CACHES.
+_IN_FORCE: "weakref.WeakKeyDictionary[Region, tuple[list[date], list[date], dict]]" = weakref.WeakKeyDictionary()
+
+
+def _in_force(region: Region, on: date) -> tuple[tuple, dict, dict, dict]:
+    """(documents, params by key, categories by name, alias rules by text) in force on ``on``."""
+    known = _IN_FORCE.get(region)
+    if known is None:
+        dated = [*region.documents, *(p for d in region.documents for p in d.params)]
+        known = _IN_FORCE[region] = (sorted(x.start for x in dated), sorted(x.end for x in dated), {})
+    starts, ends, periods = known
+    # days with as many first days on or before them and as many last days before them: nothing begins or
+    # ends between them, so every document and param is in force on both or on neither
+    period = (bisect_right(starts, on), bisect_left(ends, on))
+    found = periods.get(period)
+    if found is None:
+        docs = tuple(d for d in region.documents if d.start <= on <= d.end)
+        found = periods[period] = (docs, {p.key: p for d in docs for p in d.params if p.in_force(on)},
+                                   {c.name: c for d in docs for c in d.categories},
+                                   {r.text: r for d in docs for r in d.alias_rules})
+    return found
 
 
 # The derived values a view caches (PolicyView.cache: resolved identities, rules.common.Ctx.memo's terms)

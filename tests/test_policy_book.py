@@ -123,3 +123,27 @@ def test_open_ended_documents_are_marked():
         for d in r.documents:
             if d.end == FOREVER:
                 assert d.note, f"{d.id}: an open-ended document must say why in its note"
+
+
+def test_a_view_holds_what_is_in_force_that_day_on_every_day_things_change():
+    # book._in_force gathers the documents and params of the days between two changes once; on each first and
+    # last day of every document and param (and the days either side) the view holds exactly what the
+    # documents say is in force on that day, computed here the long way
+    from datetime import timedelta
+    from processor.book import PolicyNotInForce, default_book
+    for region in default_book().regions.values():
+        dated = [*region.documents, *(p for d in region.documents for p in d.params)]
+        days = {x.start for x in dated} | {x.end for x in dated if x.end.year < 9999}
+        days |= {d + timedelta(days=k) for d in list(days) for k in (-1, 1)}
+        for on in sorted(days):
+            docs = [d for d in region.documents if d.start <= on <= d.end]
+            if not docs:
+                with pytest.raises(PolicyNotInForce):
+                    region.view(on)
+                continue
+            view = region.view(on)
+            assert view.on == on
+            assert list(view.documents) == docs
+            assert view.params == {p.key: p for d in docs for p in d.params if p.start <= on <= p.end}
+            assert view.categories == {c.name: c for d in docs for c in d.categories}
+            assert view.alias_rules == {r.text: r for d in docs for r in d.alias_rules}
