@@ -164,7 +164,7 @@ def _settle_one(ctx: Ctx, identity: str, claim: Claim, state: YearState) -> Sett
         raise InputError("大病保险支付大于政策范围内费用扣除基本医保后的余额")
     kinds = terms.assist_kinds
     in_assistance = kinds is not None and kind in kinds.value
-    base = _assist_base(ctx, claim, selfpay, in_assistance, checks, cites)
+    base = _assist_base(ctx, claim, selfpay, checks, cites) if in_assistance and claim.chronic_class2 else selfpay
     counts = in_assistance and assisted(ctx, identity, kind, claim.referral)
     assist = 0
     if in_assistance:
@@ -175,7 +175,7 @@ def _settle_one(ctx: Ctx, identity: str, claim: Claim, state: YearState) -> Sett
     elif kinds is not None:
         cites.append(kinds.citation)
     counted = base if counts and kind != "住院目录外" else 0
-    remaining = _remaining(counted, assist)   # this claim's part of the 倾斜救助 line's year total
+    remaining = max(0, counted - assist) if counted else 0  # _remaining: its part of the 倾斜救助 line's total
 
     tilt_paid: int | None = None
     beyond = 0
@@ -203,11 +203,9 @@ def _settle_one(ctx: Ctx, identity: str, claim: Claim, state: YearState) -> Sett
                       in_critical, in_assistance, counted, borne, beyond, checks)
 
 
-def _assist_base(ctx: Ctx, claim: Claim, selfpay: int, in_assistance: bool, checks: list, cites: list) -> int:
-    """The in-policy self-pay 医疗救助 acts on: all of it, except for II类门诊特殊慢性病 where the policy
-    assists only the part above the disease's annual limit (赣市医保字〔2021〕37号 二(三)3(3))."""
-    if not (in_assistance and claim.chronic_class2):
-        return selfpay
+def _assist_base(ctx: Ctx, claim: Claim, selfpay: int, checks: list, cites: list) -> int:
+    """The in-policy self-pay 医疗救助 acts on for an assisted II类门诊特殊慢性病 claim (any other claim: all of
+    it): the policy assists only the part above the disease's annual limit (赣市医保字〔2021〕37号 二(三)3(3))."""
     rule = ctx.view.get("assistance.chronic_class2_above_limit")
     if rule is None or not rule.value:
         return selfpay

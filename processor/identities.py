@@ -128,7 +128,10 @@ def compete(view: PolicyView, identities, compute: Callable, score: Callable):
     did not compete). Ties go to the identity ranked higher. An identity whose benefit is not defined
     (PolicyNotInForce) or whose annual cap is already exceeded (BeyondCap) does not compete; any
     other error (a missing setting…) stops. If none is left, the first such error is raised."""
-    ordered = sorted(identities, key=lambda i: rank(view, i))
+    key = ("ranked", tuple(identities))  # a handful of distinct cells: each sorted once per policy version
+    ordered = view.cache.get(key)
+    if ordered is None:
+        ordered = view.cache[key] = sorted(identities, key=lambda i: rank(view, i))
     results: list = []
     without: list[tuple[str, YibaoError]] = []
     for i in ordered:
@@ -145,6 +148,14 @@ def compete(view: PolicyView, identities, compute: Callable, score: Callable):
 
 
 def multi_identity_citation(view: PolicyView):
-    from .book import Citation
-    rule = view.region.multi_identity
-    return Citation(rule["doc"], rule["clause"]) if rule else None
+    """The clause that gives a person of several identities the single highest benefit (None if the region's
+    documents have none); looked up once per policy version (every claim of such a person cites it)."""
+    cite = view.cache.get("multi_identity_citation", _UNSET)
+    if cite is _UNSET:
+        from .book import Citation
+        rule = view.region.multi_identity
+        cite = view.cache["multi_identity_citation"] = Citation(rule["doc"], rule["clause"]) if rule else None
+    return cite
+
+
+_UNSET = object()

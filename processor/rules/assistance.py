@@ -66,7 +66,7 @@ def assistance_fen(ctx: Ctx, identity: str, selfpay: int, ytd_selfpay: int, ytd_
     if isinstance(terms, Result):  # not an assistance object for this kind
         trace.extend(terms.steps)
         return terms.fen
-    p_rate, rate, p_cap, cap, threshold, need_referral, prefix = terms
+    p_rate, rate, p_cap, cap, threshold, need_referral, prefix, topup = terms
     if need_referral is not None and not referral:
         trace.step("未按规定转诊：不予医疗救助", need_referral)
         return 0
@@ -86,7 +86,8 @@ def assistance_fen(ctx: Ctx, identity: str, selfpay: int, ytd_selfpay: int, ytd_
     raw = share_of(eligible, rate)
     trace.step(lambda: f"{identity}{kind}救助：{format_yuan(eligible)} × {pct(rate)} = {format_yuan(raw)} 元",
                p_rate.citation)
-    raw = _topup(ctx, identity, kind, selfpay, raw, stay_total, in_province, trace)
+    if topup is not None and topup.value["kind"] == kind:
+        raw = _topup(ctx, topup, identity, selfpay, raw, stay_total, in_province, trace)
     pay = within_cap(raw, cap, ytd_assist, "医疗救助")
     if pay < raw:
         trace.step(lambda: f"年度限额剩余 {format_yuan(cap - ytd_assist)} 元：本次按限额支付", p_cap.citation)
@@ -116,7 +117,7 @@ def _terms(ctx: Ctx, identity: str, kind: str):
     if kind != "住院目录外":
         p_thr = view.get(f"assistance.threshold.{identity}")
         threshold = ctx.money(p_thr, steps=steps, label="年度起付标准") if p_thr is not None else 0
-    return p_rate, rate, p_cap, cap, threshold, need_referral, tuple(steps)
+    return p_rate, rate, p_cap, cap, threshold, need_referral, tuple(steps), view.get(f"assistance.topup.{identity}")
 
 
 def assisted(ctx: Ctx, identity: str, kind: str, referral: bool = True) -> bool:
@@ -149,7 +150,7 @@ def beyond_cap(ctx: Ctx, identity: str, kind: str, selfpay: int, ytd_selfpay: in
     terms = ctx.memo(("assistance", identity, kind), _terms, ctx, identity, kind)
     if isinstance(terms, Result):
         return 0
-    _p_rate, rate, _p_cap, cap, threshold, _need, _prefix = terms
+    _p_rate, rate, _p_cap, cap, threshold, _need, _prefix, _topup_param = terms
     if cap is None or rate <= 0:
         return 0
     eligible = above_line(ytd_selfpay, selfpay, threshold)
@@ -160,10 +161,9 @@ def beyond_cap(ctx: Ctx, identity: str, kind: str, selfpay: int, ytd_selfpay: in
     return max(0, eligible - covered)
 
 
-def _topup(ctx: Ctx, identity, kind, selfpay, raw, stay_total, in_province, trace: Trace) -> int:
-    p = ctx.view.get(f"assistance.topup.{identity}")
-    if p is None or p.value["kind"] != kind:
-        return raw
+def _topup(ctx: Ctx, p, identity, selfpay, raw, stay_total, in_province, trace: Trace) -> int:
+    """阳医保发〔2022〕2号 四: ``p`` (assistance.topup.<identity>, for the claim's kind) lifts the assistance so the
+    stay's combined payment ratio reaches its target."""
     if p.value["in_province"] and not in_province:
         trace.step("省外住院：不适用综合支付比例兜底", p.citation)
         return raw
