@@ -31,9 +31,10 @@ def monitor(ctx: Ctx, identity: str, selfpay: int, ytd_selfpay: int = 0) -> Resu
 
 def monitor_list(ctx: Ctx, identity: str, selfpay: int, ytd_selfpay: int, trace: Trace) -> str:
     """:func:`monitor`'s answer (the list's name, "" for none), its explanation written to ``trace``."""
-    if not rules(ctx):
+    applying = ctx.memo(("monitor", identity), _applying, ctx, identity)
+    if applying is None:
         raise PolicyNotInForce(f"{ctx.region}的政策未规定因病返贫致贫监测线")
-    for p, name, per_visit in ctx.memo(("monitor", identity), _applying, ctx, identity):
+    for p, name, per_visit in applying:
         line, step = ctx.memo(("monitor.line", p.key), _line, ctx, p, name)  # resolved when first reached
         if step is not None:
             trace.append(step)
@@ -53,8 +54,11 @@ def _line(ctx: Ctx, p, name: str) -> tuple[int | None, Step | None]:
     return line, (steps[0] if steps else None)
 
 
-def _applying(ctx: Ctx, identity: str) -> tuple:
-    """The monitoring rules that apply to this identity, in order: (param, list name, per visit?)."""
+def _applying(ctx: Ctx, identity: str) -> tuple | None:
+    """The monitoring rules that apply to this identity, in order: (param, list name, per visit?); None when
+    the region's policy has no monitoring line at all."""
+    if not rules(ctx):
+        return None
     mine = tags(ctx.view, identity)
     return tuple((p, p.key.split(".", 1)[1], p.value["basis"] == "visit") for p in rules(ctx)
                  if p.value["tag"] == "*" or p.value["tag"] in mine)
