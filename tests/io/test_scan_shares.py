@@ -35,6 +35,15 @@ def scan(chunks: list[bytes], shared: bool, share=(0, 1)):
     return s
 
 
+def cut(data: bytes, sizes: list[int]) -> list[bytes]:
+    """``data`` in chunks of the given sizes, the rest as the last chunk."""
+    chunks, at = [], 0
+    for size in sizes:
+        chunks.append(data[at:at + size])
+        at += size
+    return chunks + [data[at:]]
+
+
 def outcome(run):
     try:
         return run()
@@ -51,11 +60,7 @@ def test_shares_joined_find_what_one_scan_finds(monkeypatch, parts, cuts, shared
     monkeypatch.setattr(safety, "MAX_TAG_BYTES", 64)
     monkeypatch.setattr(safety, "MAX_MERGES", 3)
     data = b"".join(parts)
-    chunks, at = [], 0
-    for c in cuts:
-        chunks.append(data[at:at + c])
-        at += c
-    chunks.append(data[at:])
+    chunks = cut(data, cuts)
 
     one = outcome(lambda: scan(chunks, shared))
 
@@ -224,11 +229,7 @@ def test_the_extent_is_the_largest_reference_however_the_sheet_is_cut(parts, cut
     # the scan takes each piece's last cell for its largest and searches for one beyond it; by hand, every
     # reference is read. Refused (a long run without '<') is the other outcome; MAX_TAG_BYTES as written.
     data = b"".join(parts)
-    chunks, at = [], 0
-    for c in cuts:
-        chunks.append(data[at:at + c])
-        at += c
-    chunks.append(data[at:])
+    chunks = cut(data, cuts)
     first = scan(chunks, shared, (0, n))
     for k in range(1, n):
         first.join(scan(chunks, shared, (k, n)).found())
