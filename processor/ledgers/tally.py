@@ -29,7 +29,6 @@ class Tally:
     tilt: int = 0
     final_selfpay: int = 0
     hospital_borne: int = 0
-    months: set[tuple[int, int]] = field(default_factory=set)
 
     def add(self, line) -> None:
         r, s = line.row, line.result
@@ -40,7 +39,6 @@ class Tally:
         self.tilt += s.tilt or 0
         self.final_selfpay += s.final_selfpay or 0
         self.hospital_borne += s.hospital_borne
-        self.months.add((c.settled_on.year, c.settled_on.month))
         if r.name:
             self.names[c.person] = r.name
         total, critical, assist, tilt, selfpay = c.total_cost, s.critical, s.assist, s.tilt or 0, s.final_selfpay
