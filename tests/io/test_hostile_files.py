@@ -200,7 +200,9 @@ def test_a_grid_past_the_limit_is_read_when_a_quarter_of_it_is_filled(tmp_path, 
                                name="tenth.xlsx"))
 
 
-@pytest.mark.parametrize("cells", [DOLLAR, PAST_EXCEL, '<row r="2000000"><c><v>1</v></c></row>'])
+@pytest.mark.parametrize("cells", [DOLLAR, PAST_EXCEL, '<row r="2000000"><c><v>1</v></c></row>',
+                                   '<row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row>'
+                                   '<row r="2000000"><c r="A2000000"><v>1</v></c></row>'])  # the fast path's form
 def test_the_reader_itself_refuses_a_row_past_excels_last(tmp_path, cells):
     # without the scan (as if it had missed one): a FileError at once, never a gap listed up to that row
     from processor.io.xlsx_stream import iter_sheet
