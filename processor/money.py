@@ -2,7 +2,8 @@
 
 Every amount the engine handles is an ``int`` number of fen (分). Rates are ``Decimal``.
 A product of a rate and an amount is a ``Decimal`` number of fen and becomes money again only
-through :func:`round_fen` — the one place where rounding happens (half-up, to the fen).
+through :func:`round_fen` — the one rounding rule (half-up, to the fen). :func:`round_ratio` is the same
+rule for an exact fraction of fen kept as two integers (share_of, 大病保险's bands): tested equal to it.
 """
 from __future__ import annotations
 
@@ -53,7 +54,8 @@ def share_of(fen: int, rate: Decimal) -> int:
 def round_ratio(num: int, den: int) -> int:
     """``round_fen`` of the exact fraction num/den of fen (den > 0), in integers: half-up, ties away from
     zero as ROUND_HALF_UP. The same rule as round_fen, for amounts the batch computes as exact fractions
-    (share_of; 大病保险's bands, rules.critical) without building Decimals (tests/test_money_share.py)."""
+    (share_of; 大病保险's bands, rules.critical) without building Decimals
+    (tests/rules/test_critical_fractions.py, tests/test_money_share.py)."""
     x = 2 * num
     return (x + den) // (2 * den) if x >= 0 else -((den - x) // (2 * den))
 

@@ -49,7 +49,14 @@ def test_the_integer_payment_is_the_decimal_one(bands, deductible, total, cap):
 
 
 def test_a_payment_by_hand():
-    # 赣州-like bands: 起付线 15,000; 60% up to 50,000, 70% up to 100,000, 80% above; cap 400,000.
+    # 赣市医保字〔2021〕37号 二(三)2 (processor/policies/ganzhou): one band, 60% above the 起付线 (50% of the
+    # previous year's disposable income: a local setting, here 40,000 → 20,000), annual cap 300,000.
+    # A year's total of 100,000: (100,000 − 20,000) × 60% = 48,000; of 600,000: 348,000, capped at 300,000.
+    ganzhou = _fractions(((None, Decimal("0.6")),))
+    assert _paid(100_000_00, 20_000_00, ganzhou, 300_000_00) == 48_000_00
+    assert _paid(600_000_00, 20_000_00, ganzhou, 300_000_00) == 300_000_00
+    # three bands made up for the arithmetic (no region's): 起付线 15,000; 60% up to 50,000, 70% up to
+    # 100,000, 80% above; cap 400,000.
     # A year's total of 123,456.78: 35,000 × 0.6 = 21,000 + 50,000 × 0.7 = 35,000 + 23,456.78 × 0.8 = 18,765.424
     # → 74,765.424 → 74,765.42 元
     b = ((50_000_00, Decimal("0.6")), (100_000_00, Decimal("0.7")), (None, Decimal("0.8")))
