@@ -727,7 +727,7 @@ def _dimension_extent(ref: str) -> tuple[int, int]:
     m = _REF_TEXT.match(ref.split(":")[-1].strip())
     if m is None:
         return 0, 0
-    return int(m.group(2)), _col_number(m.group(1))
+    return _row_number(m.group(2).encode()), _ref_col(m.group(1).encode())  # "$" as a reference's
 
 
 def _col_number(letters: str) -> int:
