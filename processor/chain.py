@@ -175,7 +175,7 @@ def _settle_one(ctx: Ctx, identity: str, claim: Claim, state: YearState) -> Sett
     elif kinds is not None:
         cites.append(kinds.citation)
     counted = base if counts and kind != "住院目录外" else 0
-    remaining = max(0, counted - assist) if counted else 0  # _remaining: its part of the 倾斜救助 line's total
+    remaining = _remaining(counted, assist)   # this claim's part of the 倾斜救助 line's year total
 
     tilt_paid: int | None = None
     beyond = 0
@@ -258,8 +258,7 @@ def year_delta(critical_base: int, crit: int, counted: int, assist: int, tilt_fe
     in-policy self-pay counted for 医疗救助 (进入医疗救助金额: only where this identity is assisted for
     the kind and referred where required, II类 only above its limit; 0 otherwise). The 医疗救助 threshold
     and the 倾斜救助 line count only that; the monitoring total counts every self-pay."""
-    return _new(YearState, (critical_base, crit, counted, assist, max(0, counted - assist) if counted else 0,
-                            tilt_fen or 0, final))  # the 4th: _remaining(counted, assist)
+    return _new(YearState, (critical_base, crit, counted, assist, _remaining(counted, assist), tilt_fen or 0, final))
 
 
 def _remaining(counted: int, assist: int) -> int:
