@@ -567,8 +567,9 @@ class _ExactScan:
         if local == "row":
             ref = attrib.get("r")
             if ref is not None:
-                digits = ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
-                self.row = int(digits) - 1 if digits.isdigit() and int(digits) > 0 else self.row
+                digits = ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz").lstrip("0")
+                if digits.isdigit():  # a row number of any length (int() refuses more than 4,300 digits)
+                    self.row = _row_number(digits.encode()) - 1
         elif local == "c":
             ref = attrib.get("r")
             if ref is not None:

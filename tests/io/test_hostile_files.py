@@ -200,6 +200,14 @@ def test_a_grid_past_the_limit_is_read_when_a_quarter_of_it_is_filled(tmp_path, 
                                name="tenth.xlsx"))
 
 
+def test_a_row_number_of_thousands_of_digits_is_refused_as_too_large(tmp_path):
+    # a cell without r sends the sheet to the exact scan, which reads the row's r: 5,000 nines were an int()
+    # error, said as a broken zip; now the grid is refused like any other (the number counted as 10**12)
+    path = moved_sheet(tmp_path, "worksheets/sheet1.xml", '<row r="' + "9" * 5000 + '"><c><v>1</v></c></row>')
+    with pytest.raises(FileError, match=r"实际使用区域 A1:A1000000000000 过大"):
+        check_xlsx(path)
+
+
 @pytest.mark.parametrize("cells", [DOLLAR, PAST_EXCEL, '<row r="2000000"><c><v>1</v></c></row>',
                                    '<row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row>'
                                    '<row r="2000000"><c r="A2000000"><v>1</v></c></row>'])  # the fast path's form
