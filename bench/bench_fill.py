@@ -199,9 +199,12 @@ else:
 
 # A fresh launcher per contender, so that RUSAGE_CHILDREN's ru_maxrss is that contender's own peak. That is
 # the largest single process's: fill may parse a sheet or render the 台账 in a second process
-# (processor/io/sheet_process.py, render_process.py) at the same time, so the launcher also samples the whole
-# process tree (Linux /proc, every 50 ms) and reports the largest sum ("tree"). It sums PSS, not RSS: a child
-# between fork and exec shares every page of its parent, and RSS would count them twice.
+# (processor/io/sheet_process.py, render_process.py) at the same time, so a second run of each contender
+# samples the whole process tree (Linux /proc, every 50 ms) and reports the largest sum ("tree"). It sums PSS,
+# not RSS: a child between fork and exec shares every page of its parent, and RSS would count them twice.
+# The sampling is not in the timed run: reading smaps_rollup walks the page tables of processes that are using
+# both cores, and slowed fill by 0.1–0.35 s of 3.9 (three runs each way, 100,000 rows) and a one-process
+# contender hardly at all.
 LAUNCH = (
     "import json, os, resource, subprocess, sys, threading, time\n"
     "def tree(pid):\n"
@@ -210,10 +213,11 @@ LAUNCH = (
     "        with open(f'/proc/{pid}/task/{pid}/children') as f: kids = f.read().split()\n"
     "    except (OSError, StopIteration, ValueError): return 0\n"
     "    return kb + sum(tree(int(k)) for k in kids)\n"
-    "t = time.perf_counter(); p = subprocess.Popen(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)\n"
+    "sampled = sys.argv[1] == 'sampled'\n"
+    "t = time.perf_counter(); p = subprocess.Popen(sys.argv[2:], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)\n"
     "top = [0]\n"
     "def sample():\n"
-    "    while p.poll() is None:\n"
+    "    while sampled and p.poll() is None:\n"
     "        top[0] = max(top[0], tree(p.pid)); time.sleep(0.05)\n"
     "th = threading.Thread(target=sample, daemon=True); th.start()\n"
     "out, err = p.communicate(); th.join()\n"
@@ -222,14 +226,35 @@ LAUNCH = (
     "                  'cpu': u.ru_utime + u.ru_stime, 'rss': u.ru_maxrss, 'tree': top[0]}))\n")
 
 
-def run(cmd: list[str]) -> dict:
-    proc = subprocess.run([sys.executable, "-c", LAUNCH, *cmd], cwd=ROOT, capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+def _launch(cmd: list[str], sampled: bool) -> dict:
+    proc = subprocess.run([sys.executable, "-c", LAUNCH, "sampled" if sampled else "timed", *cmd], cwd=ROOT,
+                          capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     r = json.loads(proc.stdout.strip().splitlines()[-1])
     if r["rc"] != 0:
         raise SystemExit(f"failed: {' '.join(cmd)}\n{r['err']}")
+    return r
+
+
+def run(cmd: list[str]) -> dict:
+    """Wall, CPU and the largest process's peak RSS from a timed run; the process tree's peak PSS from a
+    second, sampled run (see LAUNCH), unless ``--no-tree``."""
+    r = _launch(cmd, sampled=False)
+    tree = _launch(cmd, sampled=True)["tree"] if SAMPLE_TREE else None
     return {"wall_s": round(r["wall"], 2), "cpu_s": round(r["cpu"], 2), "peak_rss_mb": round(r["rss"] / 1024),
-            "tree_rss_mb": round(r["tree"] / 1024)}
+            "tree_rss_mb": None if tree is None else round(tree / 1024)}
+
+
+SAMPLE_TREE = True
+
+
+def compile_bytecode() -> None:
+    """Compile the project's modules once, as `pip install` does for an installed yibao. A source tree run
+    with PYTHONDONTWRITEBYTECODE (this machine sets it) would otherwise compile every module in every
+    process of every run: about 0.06 s of the main process's start (`python -X importtime`), and as much in
+    each of its reader and renderer processes; the baselines import openpyxl and calamine compiled."""
+    import compileall
+    for package in ("processor", "xlsx_templates"):
+        compileall.compile_dir(str(ROOT / package), quiet=1)
 
 
 def main(argv=None) -> int:
@@ -238,7 +263,12 @@ def main(argv=None) -> int:
     ap.add_argument("--skip-openpyxl", action="store_true")
     ap.add_argument("--previous", action="store_true",
                     help="a December with last month's ledger (January–November, as many rows) against without it")
+    ap.add_argument("--no-tree", action="store_true",
+                    help="skip the second, sampled run of each contender (the process tree's PSS)")
     args = ap.parse_args(argv)
+    global SAMPLE_TREE
+    SAMPLE_TREE = not args.no_tree
+    compile_bytecode()
     if args.previous:
         return main_previous(args.rows)
     skip_a = args.skip_openpyxl or args.rows > 200_000
@@ -258,7 +288,7 @@ def main(argv=None) -> int:
     print(f"rows: {args.rows:,}")
     for name, r in results.items():
         print(f"  {name:22s} wall {r['wall_s']:8.2f} s   cpu {r['cpu_s']:8.2f} s   peak RSS {r['peak_rss_mb']:6d} MB"
-              f"   (all processes together, PSS {r['tree_rss_mb']:6d} MB)")
+              f"   (all processes together, PSS {_mb(r['tree_rss_mb'])})")
     fill, b = results["yibao fill"]["wall_s"], results["(b) bare splice"]["wall_s"]
     print(f"  fill / (b) = {fill / b:.2f}   (goal ≤ 1.5)")
     print(f"  fill peak RSS {results['yibao fill']['peak_rss_mb']} MB   (goal at 1,000,000 rows: < 1,024 MB)")
@@ -286,11 +316,15 @@ def main_previous(rows: int) -> int:
     print(f"rows: {rows:,} (--previous: {rows:,} settlements, {max(rows // PERSON_EVERY, 1):,} persons' pool)")
     for name, r in results.items():
         print(f"  {name:30s} wall {r['wall_s']:8.2f} s   cpu {r['cpu_s']:8.2f} s   peak RSS {r['peak_rss_mb']:6d} MB"
-              f"   (all processes together, PSS {r['tree_rss_mb']:6d} MB)")
+              f"   (all processes together, PSS {_mb(r['tree_rss_mb'])})")
     print(f"  fill --previous peak RSS {results['fill 12月 --previous']['peak_rss_mb']} MB   "
           f"(goal at 1,000,000 rows: < 1,000 MB)")
     print(json.dumps(results, ensure_ascii=False))
     return 0
+
+
+def _mb(value: int | None) -> str:
+    return "not sampled" if value is None else f"{value:6d} MB"
 
 
 if __name__ == "__main__":
