@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import functools
 import io
+import os
+import struct
 import zlib
 import zipfile
 
@@ -35,7 +37,7 @@ except ImportError:  # not installed (Pyodide, a platform without its wheel): th
     _isal = None
 
 __all__ = ["crc32_combine", "Deflater", "piece", "write_member", "usable", "compressor", "inflater",
-           "INFLATE_ERRORS"]
+           "INFLATE_ERRORS", "open_member", "crc32"]
 
 ISAL_LEVELS = range(0, 4)  # ISA-L's levels; another level is zlib's
 
@@ -62,6 +64,87 @@ INFLATE_ERRORS = (zlib.error,) + ((_isal.error,) if _isal is not None else ())  
 _crc32 = _isal.crc32 if _isal is not None else zlib.crc32  # the same CRC-32; ISA-L's 3 times faster
 
 _CHUNK = 1 << 20
+
+
+def crc32(data, value: int = 0) -> int:
+    """CRC-32 (zlib's), by ISA-L when it is installed: 3 times faster."""
+    return _crc32(data, value)
+
+
+_LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")  # zipfile's structFileHeader
+_UTF8_NAME = 0x800
+
+
+def open_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo):
+    """The member's bytes as a stream (``read(n)``, ``close()``), checked as ``zf.open(info)`` checks them.
+
+    A deflated member of a zip opened from a file on disk is inflated by ISA-L when it is installed (a 96 MB
+    sheet of 100,000 rows: 0.07 s against zipfile's 0.17, on the reader's side of the month), its local header,
+    CRC-32 and size checked as zipfile checks them: :class:`zipfile.BadZipFile` when they are wrong.
+    Anything else (no ISA-L, a stored or encrypted member, a zip in memory) is ``zf.open(info)``."""
+    path = zf.filename
+    if (_isal is None or info.compress_type != zipfile.ZIP_DEFLATED or info.flag_bits & 0x61
+            or not isinstance(path, str) or not os.path.isfile(path)):
+        return zf.open(info)
+    return _Inflating(path, info, zf.metadata_encoding if hasattr(zf, "metadata_encoding") else None)
+
+
+class _Inflating:
+    """A deflated zip member, inflated as it is read (see :func:`open_member`)."""
+
+    def __init__(self, path: str, info: zipfile.ZipInfo, encoding: str | None) -> None:
+        self._raw = open(path, "rb")
+        try:
+            self._raw.seek(info.header_offset)
+            header = self._raw.read(_LOCAL_HEADER.size)
+            if len(header) != _LOCAL_HEADER.size:
+                raise zipfile.BadZipFile("Truncated file header")
+            fields = _LOCAL_HEADER.unpack(header)
+            if fields[0] != b"PK\x03\x04":
+                raise zipfile.BadZipFile("Bad magic number for file header")
+            name = self._raw.read(fields[10])
+            name = name.decode("utf-8" if fields[3] & _UTF8_NAME else encoding or "cp437")
+            if name != info.orig_filename:  # two entries overlapping, as zipfile refuses them
+                raise zipfile.BadZipFile(f"File name in directory {info.orig_filename!r} and header {name!r} differ.")
+            self._raw.seek(fields[11], os.SEEK_CUR)
+        except BaseException:
+            self._raw.close()
+            raise
+        self._name = info.filename
+        self._left = info.compress_size  # compressed bytes not yet read
+        self._expect = (info.CRC, info.file_size)
+        self._inflater = _isal.decompressobj(-15)
+        self._data = b""  # read, not yet inflated
+        self._crc = 0
+        self._size = 0
+        self._done = False
+
+    def read(self, n: int = -1) -> bytes:
+        """Up to ``n`` bytes (``_CHUNK`` when n < 1), b"" at the end."""
+        n = n if n and n > 0 else _CHUNK
+        while not self._done:
+            if not self._data and self._left > 0:
+                self._data = self._raw.read(min(_CHUNK, self._left))
+                if not self._data:
+                    raise EOFError  # as zipfile: the file ends before the member's compressed bytes do
+                self._left -= len(self._data)
+            out = self._inflater.decompress(self._data, n)
+            self._data = self._inflater.unconsumed_tail
+            if out:
+                self._crc = _crc32(out, self._crc)
+                self._size += len(out)
+                if self._size > self._expect[1]:
+                    raise zipfile.BadZipFile(f"Bad size for file {self._name!r}")
+            if self._inflater.eof or (not out and not self._data and self._left == 0):
+                self._done = True
+                if (self._crc, self._size) != self._expect:
+                    raise zipfile.BadZipFile(f"Bad CRC-32 for file {self._name!r}")
+            if out:
+                return out
+        return b""
+
+    def close(self) -> None:
+        self._raw.close()
 
 
 # --------------------------------------------------------------------------------------------

@@ -51,7 +51,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser, ParseError, fromstring
 
 from ..errors import FileError
-from .deflate import INFLATE_ERRORS, inflater as _inflater
+from .deflate import INFLATE_ERRORS, crc32 as _crc32, inflater as _inflater
 
 MAX_UNCOMPRESSED_BYTES = 1 << 30  # sum of declared member sizes (1 GiB) for a reader that loads it whole
 # … and for the readers that stream a sheet a row at a time (io/xlsx_stream.py: exports, last month's
@@ -197,7 +197,9 @@ def _inflate(raw, info: zipfile.ZipInfo) -> Iterator[bytes]:
     """Yield the member's bytes, inflated by us and never more than its declared size.
 
     zipfile would silently stop at the declared size; calamine's zip reader would not, so a
-    member that inflates beyond what it declares is refused here.
+    member that inflates beyond what it declares is refused here. Once the member is read to its end,
+    its size and CRC-32 are checked against the zip's directory (zipfile.BadZipFile), as the reader's
+    zipfile checks them: a part that does not unpack to what the zip says is refused before any row is read.
     """
     if info.flag_bits & 0x1:
         raise FileError("xlsx 文件中有加密内容，请在 Excel 中取消密码后另存再导入")
@@ -211,7 +213,7 @@ def _inflate(raw, info: zipfile.ZipInfo) -> Iterator[bytes]:
     raw.seek(info.header_offset + _LOCAL_HEADER.size + fields[9] + fields[10])
 
     inflater = _inflater() if info.compress_type == zipfile.ZIP_DEFLATED else None
-    left_in, produced, data = info.compress_size, 0, b""
+    left_in, produced, data, crc = info.compress_size, 0, b"", 0
     while True:
         if not data and left_in > 0:
             data = raw.read(min(_CHUNK, left_in))
@@ -228,8 +230,11 @@ def _inflate(raw, info: zipfile.ZipInfo) -> Iterator[bytes]:
         if produced > info.file_size:
             raise FileError(f"文件中的 {info.filename} 实际解压大小超过声明大小，疑似压缩炸弹，已拒绝")
         if out:
+            crc = _crc32(out, crc)
             yield out
         if (inflater is not None and inflater.eof) or (not out and not data and left_in == 0):
+            if (produced, crc) != (info.file_size, info.CRC):
+                raise zipfile.BadZipFile(f"Bad CRC-32 or size for file {info.filename!r}")
             return
 
 

@@ -88,6 +88,7 @@ from typing import Iterator
 from lxml import etree
 
 from ..errors import FileError
+from .deflate import INFLATE_ERRORS, open_member
 from .safety import EXCEL_ROWS, MAX_CELL_CHARS, CellError, UncomputedFormula
 
 __all__ = ["iter_sheet", "sheet_names", "first_visible_sheet", "SheetInfo", "workbook_sheets"]
@@ -95,6 +96,9 @@ __all__ = ["iter_sheet", "sheet_names", "first_visible_sheet", "SheetInfo", "wor
 _RELS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 CORRUPT = "无法读取 xlsx 文件：文件已损坏或格式不正确，请在 Excel 中打开并另存后再导入"
+# XML that does not parse, and a part that does not unpack: its CRC-32 or size wrong, its deflate stream broken
+# or cut short (the safety scan refuses these first; a file changed since then reaches the reader so)
+_UNREADABLE = (etree.XMLSyntaxError, zipfile.BadZipFile, EOFError, *INFLATE_ERRORS)
 _BEYOND = f"无法读取 xlsx 文件：有行号超过 Excel 的上限（{EXCEL_ROWS:,} 行），文件已损坏或被改动过，请在 Excel 中打开并另存后再导入"
 _DATE_CACHE_MAX = 1 << 16
 _EPOCH = datetime(1899, 12, 30)
@@ -343,8 +347,9 @@ def _rich_text(el, t_tag: str, rph_tag: str) -> str:
 
 
 def _open_part(book: _Book, info: zipfile.ZipInfo):
-    """The part's stream; a DOCTYPE in its prologue is refused (no entity is ever declared)."""
-    stream = book.zf.open(info)
+    """The part's stream; a DOCTYPE in its prologue is refused (no entity is ever declared). Inflated by
+    ISA-L where it is installed, its CRC-32 checked at its end (deflate.open_member)."""
+    stream = open_member(book.zf, info)
     head = stream.read(1 << 16)
     at = 0
     while True:  # skip the XML declaration, comments and PIs before the root element
@@ -381,7 +386,10 @@ def _shared_strings(book: _Book) -> list[str]:
     info = book.member(f"{book.xl_path}sharedStrings.xml")
     if info is None:
         return []
-    stream = _open_part(book, info)
+    try:
+        stream = _open_part(book, info)
+    except _UNREADABLE:
+        raise FileError(CORRUPT) from None
     strings: list[str] = []
     append = strings.append
     try:
@@ -396,7 +404,7 @@ def _shared_strings(book: _Book) -> list[str]:
             si.clear()
             while si.getprevious() is not None:
                 del si.getparent()[0]
-    except etree.XMLSyntaxError:
+    except _UNREADABLE:
         raise FileError(CORRUPT) from None
     finally:
         stream.close()
@@ -608,12 +616,15 @@ def iter_sheet(path: str | Path, sheet: str) -> Iterator[tuple[int, list]]:
             return  # calamine reads a chart or dialog sheet as an empty range
         strings = _shared_strings(book)
         kinds = _style_kinds(book)
-        stream = _open_part(book, member)
+        try:
+            stream = _open_part(book, member)
+        except _UNREADABLE:
+            raise FileError(CORRUPT) from None
         try:
             st = _State(strings, kinds, book.is_1904)
             STATS.update(fast=0, lxml=0, degraded=0)
             yield from (_fast_rows(stream, st) if FAST else _rows(stream, st))
-        except etree.XMLSyntaxError:
+        except _UNREADABLE:
             raise FileError(CORRUPT) from None
         finally:
             stream.close()

@@ -238,3 +238,84 @@ def test_the_scan_refuses_a_member_that_inflates_past_its_size_or_is_broken(monk
     info = zipfile.ZipFile(buf).getinfo("xl/worksheets/sheet1.xml")
     with pytest.raises(deflate.INFLATE_ERRORS):
         b"".join(safety._inflate(buf, info))
+
+
+# --- open_member: the reader's ISA-L inflate of a part --------------------------------------------------------
+
+def _zip_file(path, data: bytes, name: str = "xl/worksheets/sheet1.xml", level: int = 6):
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as z:
+        z.writestr("[Content_Types].xml", b"<Types/>")
+        z.writestr(name, data)
+    return path
+
+
+def _read_all(stream, sizes) -> bytes:
+    parts, i = [], 0
+    while True:
+        chunk = stream.read(sizes[i % len(sizes)])
+        i += 1
+        if not chunk:
+            return b"".join(parts)
+        parts.append(chunk)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.binary(max_size=200_000) | st.text(max_size=50_000).map(str.encode), level=st.sampled_from([1, 6, 9]),
+       sizes=st.lists(st.sampled_from([-1, 0, 1, 7, 4096, 1 << 16, 1 << 20]), min_size=1, max_size=5))
+def test_open_member_reads_what_zipfile_reads_in_reads_of_any_size(tmp_path, data, level, sizes):
+    pytest.importorskip("isal")
+    path = _zip_file(tmp_path / "m.xlsx", data, level=level)
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo("xl/worksheets/sheet1.xml")
+        stream = deflate.open_member(zf, info)
+        assert type(stream).__name__ == "_Inflating"  # ISA-L's path, not zipfile's stream
+        try:
+            got = _read_all(stream, sizes)
+            assert stream.read(10) == b""  # and stays at its end
+        finally:
+            stream.close()
+    assert got == data
+
+
+def test_open_member_refuses_a_wrong_crc_a_cut_stream_and_a_header_of_another_name(tmp_path):
+    pytest.importorskip("isal")
+    data = b"<row r='1'><c><v>1</v></c></row>" * 40_000
+    good = _zip_file(tmp_path / "good.xlsx", data).read_bytes()
+    info = zipfile.ZipFile(tmp_path / "good.xlsx").getinfo("xl/worksheets/sheet1.xml")
+
+    def read(raw: bytes, name: str):
+        (tmp_path / name).write_bytes(raw)
+        with zipfile.ZipFile(tmp_path / name) as zf:
+            stream = deflate.open_member(zf, zf.getinfo("xl/worksheets/sheet1.xml"))
+            try:
+                return _read_all(stream, [1 << 16])
+            finally:
+                stream.close()
+
+    wrong = bytearray(good)  # the CRC-32 in the central directory (zipfile checks against that one, as here)
+    at = wrong.rfind(b"PK\x01\x02")  # the member's entry: the last, as it was written last
+    assert wrong[at + 46:at + 46 + len(info.filename)] == info.filename.encode()
+    wrong[at + 16:at + 20] = struct.pack("<I", info.CRC ^ 1)
+    with pytest.raises(zipfile.BadZipFile, match="CRC"):
+        read(bytes(wrong), "crc.xlsx")
+    cut = bytearray(good)  # the member's deflate stream broken half-way: its second half overwritten with zeros
+    start = info.header_offset + 30 + len(info.filename)
+    cut[start + info.compress_size // 2:start + info.compress_size] = b"\x00" * (info.compress_size - info.compress_size // 2)
+    with pytest.raises((zipfile.BadZipFile, EOFError, *deflate.INFLATE_ERRORS)):
+        read(bytes(cut), "cut.xlsx")
+    renamed = bytearray(good)  # the local header names another part than the directory does
+    renamed[info.header_offset + 30:info.header_offset + 30 + 2] = b"XX"
+    with pytest.raises(zipfile.BadZipFile, match="differ"):
+        read(bytes(renamed), "renamed.xlsx")
+
+
+def test_open_member_is_zipfiles_stream_without_isa_l_or_for_a_zip_in_memory(tmp_path, monkeypatch):
+    data = b"<sheetData/>" * 1000
+    path = _zip_file(tmp_path / "m.xlsx", data)
+    with zipfile.ZipFile(io.BytesIO(path.read_bytes())) as zf:
+        stream = deflate.open_member(zf, zf.getinfo("xl/worksheets/sheet1.xml"))
+        assert isinstance(stream, zipfile.ZipExtFile) and stream.read() == data
+    monkeypatch.setattr(deflate, "_isal", None)
+    with zipfile.ZipFile(path) as zf:
+        stream = deflate.open_member(zf, zf.getinfo("xl/worksheets/sheet1.xml"))
+        assert isinstance(stream, zipfile.ZipExtFile) and stream.read() == data

@@ -15,6 +15,7 @@ import contextlib
 import io
 import os
 import re
+import struct
 import subprocess
 import sys
 import zipfile
@@ -217,6 +218,58 @@ def test_the_reader_itself_refuses_a_row_past_excels_last(tmp_path, cells):
     path = moved_sheet(tmp_path, "worksheets/sheet1.xml", cells)
     with pytest.raises(FileError, match="文件已损坏"):
         for _ in iter_sheet(path, "结算明细"):
+            pass
+
+
+def with_wrong_crc(src: Path, dst: Path, member: str = "xl/worksheets/sheet1.xml") -> Path:
+    """``src`` with ``member``'s CRC-32 off by one bit, in its local header and the central directory: the part
+    still inflates, to bytes that are not what the zip says they are (a damaged file, or one altered after)."""
+    data = bytearray(src.read_bytes())
+    info = zipfile.ZipFile(src).getinfo(member)
+    wrong = struct.pack("<I", info.CRC ^ 1)
+    data[info.header_offset + 14:info.header_offset + 18] = wrong
+    entry = data.find(b"PK\x01\x02")
+    while entry >= 0:  # the central directory's entry for the member
+        if data[entry + 46:entry + 46 + len(member)] == member.encode():
+            data[entry + 16:entry + 20] = wrong
+        entry = data.find(b"PK\x01\x02", entry + 4)
+    dst.write_bytes(bytes(data))
+    with pytest.raises(zipfile.BadZipFile, match="CRC"):  # zipfile itself says so at the end of the part
+        zipfile.ZipFile(dst).read(member)
+    return dst
+
+
+def test_a_part_whose_crc_is_wrong_is_refused_by_the_scan_and_fill_exits_2(tmp_path):
+    # It was a traceback: the scan inflated the part without checking its CRC-32, and the reader's zipfile raised
+    # BadZipFile at the end of the sheet, which nothing turned into a message (seen on a 100,000-row export,
+    # whose reader process reported it as its own bug).
+    path = with_wrong_crc(SAMPLE, tmp_path / "crc.xlsx")
+    with pytest.raises(FileError, match="压缩包已损坏"):
+        check_xlsx(path)
+    proc = run_process(*fill_argv(path, tmp_path / "out.xlsx"))
+    assert proc.returncode == 2, proc.stderr
+    assert "压缩包已损坏" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "out.xlsx").exists()
+
+
+@pytest.mark.parametrize("member", ["xl/worksheets/sheet1.xml", "xl/sharedStrings.xml"])
+def test_the_reader_itself_refuses_a_part_whose_crc_is_wrong(tmp_path, member):
+    # without the scan (a file changed after it): the reader's own message, never zipfile's BadZipFile
+    from processor.io.xlsx_stream import iter_sheet
+    made = with_shared_string(tmp_path, "张三")  # 姓名 of JS1 from the shared-strings part
+    assert list(iter_sheet(made, "结算明细"))[1][1][:3] == ["JS1", "张三", ID1]
+    path = with_wrong_crc(made, tmp_path / "crc.xlsx", member)
+    with pytest.raises(FileError, match="文件已损坏或格式不正确"):
+        for _ in iter_sheet(path, "结算明细"):
+            pass
+
+
+def test_the_reader_process_says_a_wrong_crc_as_the_reader_does(tmp_path):
+    # the reader process of a big sheet (sheet_process) passes the reader's FileError on, not a bug report
+    from processor.io import sheet_process
+    path = with_wrong_crc(SAMPLE, tmp_path / "crc.xlsx")
+    with pytest.raises(FileError, match="文件已损坏或格式不正确"):
+        for _ in sheet_process._from_reader(path, "结算明细"):
             pass
 
 
