@@ -41,7 +41,10 @@ def read_hospitals(path: Path) -> tuple[dict[str, Hospital], list[list]]:
     """name → Hospital, and the bad rows as [源行, 医疗机构名称, 原因]."""
     if not Path(path).is_file():
         raise FileError(f"医疗机构名单不存在：{path}")
-    table = read_export(path)
+    try:
+        table = read_export(path)
+    except FileError as err:  # the export was read before it: say which file this is
+        raise FileError(f"医疗机构名单 {Path(path).name}：{err.message}") from None
     if "hospital" not in set(table.mapping.values()):
         raise FileError(f"医疗机构名单缺少「医疗机构名称」列：{path}")
     out: dict[str, Hospital] = {}

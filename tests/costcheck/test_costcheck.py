@@ -166,3 +166,22 @@ def test_costcheck_and_the_ledger_agree_on_what_hospitals_bear(tmp_path):
     borne_c = round(dict(zip(head, next(r for r in body if r[0] == "合计")))["医疗机构承担（超比例部分）"] * 100)
     assert borne_c > 0
     assert f"医疗机构承担（目录外费用超过控制比例的部分，不计入个人自付）{borne_c / 100:,.2f} 元" in buf_f.getvalue()
+
+
+def test_a_broken_hospital_list_is_named_in_the_message(tmp_path):
+    # the export is read (and said) first: a message about the list alone read as if the export were broken
+    export = tmp_path / "export.xlsx"
+    exports.write_export(export, [claim("C1", 1, "低保", "县人民医院", 10000, 2000)], extra_headers=("目录外费用",))
+    settings = exports.write_settings(tmp_path / "s.toml", "阳城", [
+        ("critical_deductible", 2022, "10000"), ("critical_rate", 2022, "60%"), ("critical_cap", 2022, "300000"),
+        ("assistance_cap", 2022, "100000")])
+    broken = tmp_path / "名单.xlsx"
+    broken.write_bytes(hospitals(tmp_path / "h.xlsx").read_bytes()[:-200])  # cut short: its zip directory is gone
+    out = tmp_path / "控费.xlsx"
+    err = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+        code = main(["costcheck", str(export), "--region", "阳城", "--hospitals", str(broken),
+                     "--settings", str(settings), "--out", str(out), "--quiet"])
+    assert code == 2
+    assert "医疗机构名单 名单.xlsx：不是有效的 xlsx 文件" in err.getvalue()
+    assert not out.exists()
