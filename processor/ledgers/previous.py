@@ -33,7 +33,10 @@ def read_previous(path: str | Path, region=None) -> PreviousLedger:
         raise FileError(f"找不到上月台账：{path}")
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         raise FileError("上月台账应为本工具生成的 .xlsx 文件")
-    report = check_xlsx(path, streamed=True)  # read a row at a time below, never whole
+    try:
+        report = check_xlsx(path, streamed=True)  # read a row at a time below, never whole
+    except FileError as err:  # the export is read (and said) first: say which file this is
+        raise FileError(f"上月台账 {path.name}：{err.message}") from None
     try:
         return _read(path, report, region)
     except (zipfile.BadZipFile, KeyError, OSError):

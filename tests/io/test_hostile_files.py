@@ -278,6 +278,7 @@ def test_the_same_file_as_previous_ledger_exits_2(tmp_path):
     proc = run_process(*fill_argv(SAMPLE, tmp_path / "out.xlsx", "--previous", path))
     assert proc.returncode == 2, proc.stderr
     assert "过大" in proc.stderr and CJK.search(proc.stderr) and "Traceback" not in proc.stderr
+    assert f"上月台账 {path.name}：" in proc.stderr  # the export was read first: the message says which file
     assert not (tmp_path / "out.xlsx").exists()
 
 
