@@ -16,7 +16,7 @@ from .. import identities as ids
 from ..book import Region
 from ..chain import NO_STATE, Settlement, YearState, reverse, settle
 from ..dates import parse_date
-from ..errors import InputError, PolicyNotInForce, SettingMissing, YibaoError
+from ..errors import FileError, InputError, PolicyNotInForce, SettingMissing, YibaoError
 from ..io.reader import ExportTable
 from ..money import format_yuan
 from ..rules.common import Ctx
@@ -275,7 +275,7 @@ def compute_stream(tables: ExportTable | list[ExportTable], region: Region, sett
         for k, table in enumerate(tables):
             has_kind = "kind" in table.mapping.values()
             file = names[k] if names else ""
-            for raw in table.rows:
+            for raw in (_naming(table.rows, file) if names else table.rows):
                 read += 1
                 if reading and read % 5000 == 0:
                     reading(read)
@@ -322,6 +322,15 @@ def compute_stream(tables: ExportTable | list[ExportTable], region: Region, sett
 
     outcome = StreamedOutcome(lines(), rejected, skipped, states, views, read, months, first)
     return outcome
+
+
+def _naming(rows, file: str):
+    """``rows``; a FileError while reading them (a part that does not unpack, rows out of order) names the
+    file, one of several given. Only the reading: the store's own errors (disk full) are not the file's."""
+    try:
+        yield from rows
+    except FileError as err:
+        raise (err if file in err.message else FileError(f"{file}：{err.message}")) from None
 
 
 def _file_names(tables: list[ExportTable]) -> list[str]:

@@ -124,7 +124,7 @@ def fill(args) -> int:
     tables = []
     for f in files:
         say(f"读取 {_shown(f)} …")
-        table = open_export(f)
+        table = _named(lambda: open_export(f), f, len(files) > 1)
         _require(table, len(files) > 1)  # before reading on: exit 2 naming the column (and the file)
         tables.append(table)
     # the collector paused for the month (compute.no_cycle_collection): the claim store holds up to a
@@ -198,11 +198,16 @@ def _shown(path: Path) -> str:
 
 
 def _require(table, several: bool) -> None:
+    _named(lambda: require_columns(table, REQUIRED_COLUMNS), table.path, several)
+
+
+def _named(read, path: Path, several: bool):
+    """``read()``; of several input files, a FileError says which one (with --quiet nothing else does)."""
     try:
-        require_columns(table, REQUIRED_COLUMNS)
+        return read()
     except FileError as err:
-        if several and table.path.name not in err.message:
-            raise FileError(f"{table.path.name}：{err.message}") from None
+        if several and path.name not in err.message:
+            raise FileError(f"{path.name}：{err.message}") from None
         raise
 
 

@@ -154,3 +154,24 @@ def test_period_names_the_file_and_row_of_the_first_settlement_outside_it(tmp_pa
     err = se.getvalue()
     assert f"不在所属期 {other} 内" in err and "第一行是甲.csv 第2行）" in err, err
     assert not out.exists()
+
+
+def test_a_broken_file_among_several_is_named_in_the_message(tmp_path):
+    # with --quiet nothing but the message is printed: of several files it must say which one
+    headers, rows = sample_rows()
+    write_csv(tmp_path / "甲.csv", headers, rows[:20])
+    cut = tmp_path / "乙.xlsx"
+    cut.write_bytes(SAMPLE.read_bytes()[:-300])  # cut short: refused by the safety scan before any row is read
+    rc, _o, err, out = fill(tmp_path, [tmp_path / "甲.csv", cut, "--quiet"], "cut")
+    assert rc == 2 and "错误：乙.xlsx：不是有效的 xlsx 文件" in err, err
+    assert not out.exists()
+    for line, said in ((11, "错误：结算导出 丙.csv：CSV 文件第11行格式错误"),  # within the header's search: named so
+                       (101, "错误：丙.csv：CSV 文件第101行格式错误")):       # while reading the rows: named here
+        broken = tmp_path / "丙.csv"  # a field of 200,000 characters (csv's limit is 131,072) on that line
+        write_csv(broken, headers, rows[:120])
+        lines = broken.read_text(encoding="utf-8-sig").splitlines()
+        lines[line - 1] += "x" * 200_000
+        broken.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+        rc, _o, err, out = fill(tmp_path, [tmp_path / "甲.csv", broken, "--quiet"], "broken")
+        assert rc == 2 and said in err, err
+        assert not out.exists()
