@@ -81,8 +81,9 @@ def assistance_fen(ctx: Ctx, identity: str, selfpay: int, ytd_selfpay: int, ytd_
         trace.step(lambda: f"目录外控制比例内费用 {format_yuan(selfpay)} 元", p_rate.citation)
     else:
         eligible = above_line(ytd_selfpay, selfpay, threshold)
-        trace.step(lambda: f"年度累计个人自付：此前 {format_yuan(ytd_selfpay)} + 本次 {format_yuan(selfpay)}"
-                           f"；超过起付标准 {format_yuan(threshold)} 的本次部分 {format_yuan(eligible)} 元")
+        if trace.explains:  # a step of text alone: the batch (trace.Citations) keeps only citations
+            trace.step(lambda: f"年度累计个人自付：此前 {format_yuan(ytd_selfpay)} + 本次 {format_yuan(selfpay)}"
+                               f"；超过起付标准 {format_yuan(threshold)} 的本次部分 {format_yuan(eligible)} 元")
     raw = share_of(eligible, rate)
     trace.step(lambda: f"{identity}{kind}救助：{format_yuan(eligible)} × {pct(rate)} = {format_yuan(raw)} 元",
                p_rate.citation)
@@ -91,7 +92,8 @@ def assistance_fen(ctx: Ctx, identity: str, selfpay: int, ytd_selfpay: int, ytd_
     pay = within_cap(raw, cap, ytd_assist, "医疗救助")
     if pay < raw:
         trace.step(lambda: f"年度限额剩余 {format_yuan(cap - ytd_assist)} 元：本次按限额支付", p_cap.citation)
-    trace.step(lambda: f"本次医疗救助 {format_yuan(pay)} 元")
+    if trace.explains:
+        trace.step(lambda: f"本次医疗救助 {format_yuan(pay)} 元")
     return pay
 
 

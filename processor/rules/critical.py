@@ -37,13 +37,15 @@ def critical_fen(ctx: Ctx, identity: str, amount: int, ytd_amount: int, referral
     after = _paid(total, deductible, fractions, cap)
     pay = after - before
     trace.extend(prefix)
-    trace.step(lambda: f"年度累计进入大病的费用：此前 {format_yuan(ytd_amount)} + 本次 {format_yuan(amount)}"
-                       f" = {format_yuan(total)} 元")
-    trace.step(lambda: "分段：" + _describe(deductible, bands))
+    if trace.explains:  # steps of text alone: the batch (trace.Citations) keeps only citations
+        trace.step(lambda: f"年度累计进入大病的费用：此前 {format_yuan(ytd_amount)} + 本次 {format_yuan(amount)}"
+                           f" = {format_yuan(total)} 元")
+        trace.step(lambda: "分段：" + _describe(deductible, bands))
     if cap is not None and after >= cap:
         trace.step(lambda: f"已达年度最高支付限额 {format_yuan(cap)} 元", cap_cite)
-    trace.step(lambda: f"年度累计支付 {format_yuan(after)} − 此前 {format_yuan(before)}"
-                       f" = 本次大病保险 {format_yuan(pay)} 元")
+    if trace.explains:
+        trace.step(lambda: f"年度累计支付 {format_yuan(after)} − 此前 {format_yuan(before)}"
+                           f" = 本次大病保险 {format_yuan(pay)} 元")
     return pay
 
 

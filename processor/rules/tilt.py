@@ -54,7 +54,8 @@ def tilt_fen(ctx: Ctx, identity: str, remaining: int, ytd_remaining: int, ytd_ti
     pay = within_cap(raw, cap, ytd_tilt, "倾斜救助")
     if pay < raw:
         trace.step(lambda: f"年度限额剩余 {format_yuan(cap - ytd_tilt)} 元：本次按限额支付", p_cap.citation)
-    trace.step(lambda: f"本次倾斜救助 {format_yuan(pay)} 元")
+    if trace.explains:  # a step of text alone: the batch (trace.Citations) keeps only citations
+        trace.step(lambda: f"本次倾斜救助 {format_yuan(pay)} 元")
     return pay
 
 

@@ -646,3 +646,32 @@ def test_settings_objects_do_not_share_cached_figures():
         # e.g. 20,000 → (100,000 − 10,000) × 60% = 54,000; 26,000 → (100,000 − 13,000) × 60% = 52,200
         assert fen == Y((Decimal(100_000) - Decimal(income) / 2) * Decimal("0.6")), income
         del e
+
+
+# =============================================================================== the explanation's text steps
+class TestExplanationText:
+    """What `yibao explain` and the *_EXPLAIN functions show: the steps of text alone (no citation) are written
+    for them and skipped by the batch, which keeps only citations (trace.Citations; the chain's citations against
+    the full traces': tests/test_chain_cache.py). Figures as in the tests above, worked by hand."""
+
+    def test_critical(self, gz):
+        lines = gz.critical("低保对象", GZ, Y(100_000), ytd_amount=Y(20_000), on=ON).lines()
+        # tilted: deductible 10,000, 65%, no cap; before (20,000 − 10,000) × 65% = 6,500;
+        # after (120,000 − 10,000) × 65% = 71,500; this claim 71,500 − 6,500 = 65,000
+        assert any("此前 20,000.00 + 本次 100,000.00 = 120,000.00 元" in line for line in lines), lines
+        assert any(line.startswith("分段：") for line in lines), lines
+        assert any("年度累计支付 71,500.00 − 此前 6,500.00 = 本次大病保险 65,000.00 元" in line for line in lines), lines
+
+    def test_assistance(self, gz):
+        lines = gz.assistance("低保对象", GZ, Y(10_000), on=ON).lines()
+        # ② 10,000 × 75% = 7,500, no threshold, within the 50,000 cap
+        assert any("本次医疗救助 7,500.00 元" in line for line in lines), lines
+        lines = gz.assistance("脱贫不稳定人口", GZ, Y(30_000), ytd_selfpay=Y(2_000), on=ON).lines()
+        # ③ threshold 10% of 40,000 = 4,000: 2,000 + 30,000 = 32,000, above it this claim's 28,000
+        assert any("此前 2,000.00 + 本次 30,000.00" in line and "4,000.00 的本次部分 28,000.00 元" in line
+                   for line in lines), lines
+
+    def test_tilt(self, gz):
+        lines = gz.tilt("低保对象", GZ, Y(50_000), on=ON, beyond_cap=Y(50_000)).lines()
+        # above the 40,000 line 10,000, all beyond the cap → 10,000 × 75% = 7,500
+        assert any("本次倾斜救助 7,500.00 元" in line for line in lines), lines
