@@ -47,3 +47,22 @@ def test_display_and_cell_values_are_exact(fen):
     assert fen_to_yuan(fen) == Decimal(fen) / 100
     # the float handed to Excel prints as exactly the two-decimal amount
     assert Decimal(repr(fen_to_float(fen))) == Decimal(fen) / 100
+
+
+AMOUNTS = st.integers(min_value=-10**12, max_value=10**12)
+
+
+@given(AMOUNTS, AMOUNTS, AMOUNTS)
+def test_above_line_is_the_part_of_the_amount_above_the_line(ytd, amount, line):
+    from processor.rules.common import above_line
+    # the formula it was written as: the year's total after this amount, less the larger of the total before
+    # it and the line; never below 0
+    assert above_line(ytd, amount, line) == max(0, ytd + amount - max(ytd, line))
+
+
+def test_above_line_by_hand():
+    # ytd 3,000, amount 4,000, line 5,000 → 7,000 − 5,000 = 2,000 above
+    from processor.rules.common import above_line
+    assert above_line(300_000, 400_000, 500_000) == 200_000
+    assert above_line(600_000, 400_000, 500_000) == 400_000  # the line already passed: all of it
+    assert above_line(100_000, 400_000, 500_000) == 0  # exactly up to the line: none

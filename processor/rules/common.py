@@ -113,8 +113,12 @@ def points(rate: Decimal) -> str:
 
 
 def above_line(ytd: int, amount: int, line: int) -> int:
-    """The part of this amount that lies above an annual line, given the year's total before it."""
-    return max(0, ytd + amount - max(ytd, line))
+    """The part of this amount that lies above an annual line, given the year's total before it:
+    max(0, ytd + amount − max(ytd, line)), written without the two max() calls (a claim reaches it twice in
+    赣州; tests/test_money.py checks it against that formula)."""
+    top = ytd + amount
+    base = ytd if ytd > line else line
+    return top - base if top > base else 0
 
 
 def within_cap(raw: int, cap: int | None, ytd_paid: int, what: str) -> int:
