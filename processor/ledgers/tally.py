@@ -17,8 +17,9 @@ FUNDS = ("大病保险", "医疗救助", "倾斜救助")
 @dataclass
 class Tally:
     count: int = 0
-    # (grouping, key) → [人次, 医疗费总额, 大病保险, 医疗救助, 倾斜救助, 个人自付] in fen
-    groups: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    # (适用身份, 乡镇) → [人次, 医疗费总额, 大病保险, 医疗救助, 倾斜救助, 个人自付] in fen: the one list a line adds
+    # to (a few hundred pairs in a month); 汇总's two groupings are summed from them (groups)
+    pairs: dict[tuple[str, str], list[int]] = field(default_factory=dict)
     # 核对: (source row, 结算ID, 姓名, fund, exported, computed, why) where the export and the policy differ
     checks: list[tuple] = field(default_factory=list)
     compared: int = 0
@@ -41,18 +42,16 @@ class Tally:
         self.hospital_borne += s.hospital_borne
         if r.name:
             self.names[c.person] = r.name
-        total, critical, assist, tilt, selfpay = c.total_cost, s.critical, s.assist, s.tilt or 0, s.final_selfpay
-        groups = self.groups
-        for key in ((_BY_IDENTITY, s.identity or _NO_IDENTITY), (_BY_TOWN, r.township or _NO_TOWN)):
-            acc = groups.get(key)
-            if acc is None:
-                acc = groups[key] = [0] * 6
-            acc[0] += 1
-            acc[1] += total
-            acc[2] += critical
-            acc[3] += assist
-            acc[4] += tilt
-            acc[5] += selfpay
+        pair = (s.identity or _NO_IDENTITY, r.township or _NO_TOWN)
+        acc = self.pairs.get(pair)
+        if acc is None:
+            acc = self.pairs[pair] = [0] * 6
+        acc[0] += 1
+        acc[1] += c.total_cost
+        acc[2] += s.critical
+        acc[3] += s.assist
+        acc[4] += s.tilt or 0
+        acc[5] += s.final_selfpay
         if r.reversal:
             return
         for fund, exported, computed in zip(FUNDS, (r.critical_export, r.assist_export, r.tilt_export),
@@ -64,6 +63,22 @@ class Tally:
                     self.checks.append((r.source_row, c.settlement_id, r.name, fund, exported, computed, ""))
         for fund, why in s.checks:  # what the policy amount could not be computed from, and why
             self.checks.append((r.source_row, c.settlement_id, r.name, fund, None, None, why))
+
+
+    @property
+    def groups(self) -> dict[tuple[str, str], list[int]]:
+        """(grouping, key) → [人次, 医疗费总额, 大病保险, 医疗救助, 倾斜救助, 个人自付] in fen: by 适用身份 and by 乡镇,
+        each the sum of its pairs (a line once in each grouping, as when both were added to line by line)."""
+        out: dict[tuple[str, str], list[int]] = {}
+        for (identity, town), acc in self.pairs.items():
+            for key in ((_BY_IDENTITY, identity), (_BY_TOWN, town)):
+                sums = out.get(key)
+                if sums is None:
+                    out[key] = list(acc)
+                else:
+                    for i, a in enumerate(acc):
+                        sums[i] += a
+        return out
 
 
 def tally_of(outcome) -> Tally:
