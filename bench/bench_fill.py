@@ -4,7 +4,9 @@
     python bench/bench_fill.py --rows 1000000  # 1,000,000 claims (skips the openpyxl baseline)
 
 Each contender runs as its own process; wall time and peak RSS (the process's ru_maxrss) are
-reported, and the ratios fill/(a) and fill/(b):
+reported, and the ratios fill/(a) and fill/(b). Each runs twice: timed, then sampled for the PSS of its whole
+process tree (``--no-tree`` skips the second run); the project's modules are compiled to bytecode first, as
+`pip install` compiles them:
   fill  `yibao fill 医疗救助台账 INPUT --region 阳城` (safety scan, streamed read, normalise, claim store,
         rules, write, sheets: constant memory, docs/scale.md)
   (a)   read the export with calamine, then openpyxl: load the styled template, `ws.append` the
