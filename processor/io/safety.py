@@ -51,7 +51,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser, ParseError, fromstring
 
 from ..errors import FileError
-from .deflate import INFLATE_ERRORS, crc32 as _crc32, inflater as _inflater
+from .deflate import INFLATE_ERRORS, LargerThanDeclared, inflater as _inflater, member_chunks
 
 MAX_UNCOMPRESSED_BYTES = 1 << 30  # sum of declared member sizes (1 GiB) for a reader that loads it whole
 # … and for the readers that stream a sheet a row at a time (io/xlsx_stream.py: exports, last month's
@@ -70,7 +70,6 @@ _CHUNK = 1 << 20
 
 LEGACY_SUFFIXES = (".xls", ".xlsb")
 _CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls, or an encrypted xlsx
-_LOCAL_HEADER = struct.Struct("<4sHHHHHIIIHH")
 
 # Regex pass over worksheet XML. The patterns contain no '<' after their first byte, so chunks
 # cut just before a '<' never split a match (see _SheetScan.feed). Cells written the way Excel,
@@ -200,42 +199,16 @@ def _inflate(raw, info: zipfile.ZipInfo) -> Iterator[bytes]:
     member that inflates beyond what it declares is refused here. Once the member is read to its end,
     its size and CRC-32 are checked against the zip's directory (zipfile.BadZipFile), as the reader's
     zipfile checks them: a part that does not unpack to what the zip says is refused before any row is read.
+    The reading is :func:`processor.io.deflate.member_chunks`, the reader's own.
     """
     if info.flag_bits & 0x1:
         raise FileError("xlsx 文件中有加密内容，请在 Excel 中取消密码后另存再导入")
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         raise FileError(f"xlsx 文件使用了不支持的压缩方式（{info.compress_type}），请在 Excel 中另存后再导入")
-    raw.seek(info.header_offset)
-    header = raw.read(_LOCAL_HEADER.size)
-    fields = _LOCAL_HEADER.unpack(header)
-    if fields[0] != b"PK\x03\x04":
-        raise zipfile.BadZipFile("bad local header")
-    raw.seek(info.header_offset + _LOCAL_HEADER.size + fields[9] + fields[10])
-
-    inflater = _inflater() if info.compress_type == zipfile.ZIP_DEFLATED else None
-    left_in, produced, data, crc = info.compress_size, 0, b"", 0
-    while True:
-        if not data and left_in > 0:
-            data = raw.read(min(_CHUNK, left_in))
-            if not data:
-                raise zipfile.BadZipFile("truncated member")
-            left_in -= len(data)
-        if inflater is None:
-            out, data = data, b""
-        else:
-            # Bounded output per call; one byte over the declared size is enough to refuse.
-            out = inflater.decompress(data, _CHUNK)
-            data = inflater.unconsumed_tail
-        produced += len(out)
-        if produced > info.file_size:
-            raise FileError(f"文件中的 {info.filename} 实际解压大小超过声明大小，疑似压缩炸弹，已拒绝")
-        if out:
-            crc = _crc32(out, crc)
-            yield out
-        if (inflater is not None and inflater.eof) or (not out and not data and left_in == 0):
-            if (produced, crc) != (info.file_size, info.CRC):
-                raise zipfile.BadZipFile(f"Bad CRC-32 or size for file {info.filename!r}")
-            return
+    try:
+        yield from member_chunks(raw, info, _inflater, _CHUNK)
+    except LargerThanDeclared:
+        raise FileError(f"文件中的 {info.filename} 实际解压大小超过声明大小，疑似压缩炸弹，已拒绝") from None
 
 
 _BINARY_SUFFIXES = (".bin", ".png", ".jpg", ".jpeg", ".jpe", ".gif", ".bmp", ".tif", ".tiff", ".emf",

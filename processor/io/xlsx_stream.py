@@ -350,7 +350,11 @@ def _open_part(book: _Book, info: zipfile.ZipInfo):
     """The part's stream; a DOCTYPE in its prologue is refused (no entity is ever declared). Inflated by
     ISA-L where it is installed, its CRC-32 checked at its end (deflate.open_member)."""
     stream = open_member(book.zf, info)
-    head = stream.read(1 << 16)
+    try:
+        head = stream.read(1 << 16)
+    except BaseException:  # a header or a part that does not unpack: the caller says so
+        stream.close()
+        raise
     at = 0
     while True:  # skip the XML declaration, comments and PIs before the root element
         lt = head.find(b"<", at)
